@@ -1,0 +1,222 @@
+"""The exception tree shared by every Canonry package.
+
+    CanonryError
+    ├── ConfigurationError          bad settings, environment or arguments
+    ├── ValidationFailed            input that does not fit a model (carries the pydantic errors)
+    ├── MappingError                a mapping that cannot load or a record it cannot map
+    ├── SchemaError                 schema export, drift or payload-upgrade problems
+    ├── CredentialError             the credential store and its keys
+    │   ├── KeyNotFoundError        a ciphertext needs a key the keyring does not hold
+    │   ├── DecryptionError         tampered, moved or wrongly keyed ciphertext
+    │   ├── ConflictError           a concurrent write won (check-and-set)
+    │   └── ReauthorizationRequired the provider refused the refresh token (invalid_grant)
+    ├── AdapterError                anything that went wrong talking to a vendor
+    │   ├── AuthenticationError     credentials refused (401)
+    │   ├── PermissionDeniedError   credentials lack a scope (403)
+    │   ├── NotFoundError           the vendor object does not exist (404)
+    │   ├── InvalidRequestError     the vendor refused the request as malformed (400/422)
+    │   ├── RateLimitError          429; carries retry_after
+    │   ├── VendorServerError       5xx
+    │   └── VendorConnectionError   network failure or timeout
+    ├── PluginError                 a plugin that cannot load or is incompatible
+    ├── WebhookVerificationError    a delivery whose signature or timestamp does not verify
+    └── NotFoundInRegistry          a tenant, connection or record Canonry does not hold
+
+Every error carries ``retryable``: whether trying the same thing again later may succeed.
+Policy code reads that attribute; it never parses messages. Foreign exceptions are
+translated at the boundary with ``raise OurError(...) from exc``. Messages never contain
+secret values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AdapterError",
+    "AuthenticationError",
+    "CanonryError",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialError",
+    "DecryptionError",
+    "InvalidRequestError",
+    "KeyNotFoundError",
+    "MappingError",
+    "NotFoundError",
+    "NotFoundInRegistry",
+    "PermissionDeniedError",
+    "PluginError",
+    "RateLimitError",
+    "ReauthorizationRequired",
+    "SchemaError",
+    "ValidationFailed",
+    "VendorConnectionError",
+    "VendorServerError",
+    "WebhookVerificationError",
+]
+
+
+class CanonryError(Exception):
+    """Root of every error Canonry raises on purpose."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class ConfigurationError(CanonryError):
+    """Settings, environment variables or arguments that cannot work."""
+
+
+class ValidationFailed(CanonryError):
+    """Input that does not satisfy a model; ``errors`` holds pydantic's error list."""
+
+    def __init__(
+        self, message: str, *, errors: list[dict[str, Any]] | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.errors = errors or []
+
+
+class MappingError(CanonryError):
+    """A mapping that cannot load, or a record a mapping cannot turn into a canonical object.
+
+    ``rule`` names the target field of the failing rule, ``path`` the vendor source path and
+    ``value`` a short repr of the offending value (never a secret: mapped records are data).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        path: str | None = None,
+        value: Any = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.rule = rule
+        self.path = path
+        self.value = value
+
+
+class SchemaError(CanonryError):
+    """Schema export, drift detection or upgrading a stored payload failed."""
+
+
+class CredentialError(CanonryError):
+    """The credential store, its keys or a stored secret."""
+
+
+class KeyNotFoundError(CredentialError):
+    """A ciphertext was wrapped with a key the keyring does not hold."""
+
+    def __init__(self, key_id: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"encryption key {key_id!r} is not in the keyring",
+            hint=hint
+            or "add it to the key file or CANONRY_MASTER_KEYS; secrets written under it "
+            "cannot be read without it",
+        )
+        self.key_id = key_id
+
+
+class DecryptionError(CredentialError):
+    """A ciphertext failed authentication: tampered, moved to another owner, or wrong key."""
+
+
+class ConflictError(CredentialError):
+    """A concurrent writer changed the secret first (check-and-set lost); re-read and retry."""
+
+    retryable = True
+
+
+class ReauthorizationRequired(CredentialError):
+    """The OAuth provider refused the refresh token; a person must authorise again."""
+
+
+class AdapterError(CanonryError):
+    """A vendor call failed. ``status`` is the HTTP status when there was one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class AuthenticationError(AdapterError):
+    """The vendor refused the credentials."""
+
+
+class PermissionDeniedError(AdapterError):
+    """The credentials are valid but lack permission for this call."""
+
+
+class NotFoundError(AdapterError):
+    """The vendor object does not exist."""
+
+
+class InvalidRequestError(AdapterError):
+    """The vendor refused the request as malformed."""
+
+
+class RateLimitError(AdapterError):
+    """The vendor rate-limited the call; ``retry_after`` is in seconds when it said."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class VendorServerError(AdapterError):
+    """The vendor failed (5xx)."""
+
+    retryable = True
+
+
+class VendorConnectionError(AdapterError):
+    """The vendor could not be reached, or did not answer in time."""
+
+    retryable = True
+
+
+class PluginError(CanonryError):
+    """A plugin that cannot load, crashed while loading, or targets another adapter API."""
+
+
+class WebhookVerificationError(CanonryError):
+    """A webhook delivery whose signature, timestamp or shape does not verify.
+
+    ``reason`` is a short machine-readable label (``bad_signature``, ``stale_timestamp``, ...).
+    """
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class NotFoundInRegistry(CanonryError):
+    """A tenant, connection or stored record that does not exist (or is another tenant's)."""

@@ -1,0 +1,3 @@
+"""mapping package."""
+
+__all__: list[str] = []

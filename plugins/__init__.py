@@ -1,0 +1,3 @@
+"""plugins package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""registry package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""vault package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""webhooks package."""
+
+__all__: list[str] = []
