@@ -1,3 +1,5 @@
-"""vault package."""
+"""Credential storage: local envelope encryption and HashiCorp Vault backends."""
 
-__all__: list[str] = []
+from vault._store import CredentialRef, CredentialStore, SecretPayload
+
+__all__ = ["CredentialRef", "CredentialStore", "SecretPayload"]

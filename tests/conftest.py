@@ -1,0 +1,68 @@
+"""Fixtures shared by every test package: vendor fixtures and the local PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+VENDOR_FIXTURES = Path(
+    os.environ.get("CANONRY_VENDOR_FIXTURES", REPO.parent / "shared" / "vendor-fixtures")
+)
+POSTGRES_URL = os.environ.get(
+    "CANONRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def load_vendor_fixture(vendor: str, name: str) -> dict[str, Any]:
+    """A real vendor object from shared/vendor-fixtures (e.g. ``("stripe", "invoice")``)."""
+    path = VENDOR_FIXTURES / vendor / f"{name}.json"
+    if not path.exists():
+        pytest.fail(f"vendor fixture missing: {path} (set CANONRY_VENDOR_FIXTURES)")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+@pytest.fixture
+def stripe_fixture() -> Any:
+    return lambda name: load_vendor_fixture("stripe", name)
+
+
+def _postgres_available() -> str | None:
+    try:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure means: not reachable here
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty schema on the local PostgreSQL, dropped afterwards."""
+    reason = _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
