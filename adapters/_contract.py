@@ -8,7 +8,8 @@ its validated config, its credentials and an optional HTTP transport seam.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping as AbstractMapping
+from collections.abc import Iterator
+from collections.abc import Mapping as AbstractMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -175,11 +176,10 @@ def _coerce(model: type[BaseModel], value: BaseModel | AbstractMapping[str, Any]
         return model.model_validate(dict(value or {}))
     except ValidationError as exc:
         # Never echo input values: this may be a credentials model holding secrets.
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         where = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors)
         raise ValidationFailed(
-            f"invalid {model.__name__}: {where}", errors=errors,
+            f"invalid {model.__name__}: {where}",
+            errors=errors,
             hint="check the field names and types the adapter documents",
         ) from None
