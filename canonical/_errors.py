@@ -9,6 +9,8 @@
     │   ├── KeyNotFoundError        a ciphertext needs a key the keyring does not hold
     │   ├── DecryptionError         tampered, moved or wrongly keyed ciphertext
     │   ├── ConflictError           a concurrent write won (check-and-set)
+    │   ├── VaultUnavailableError   HashiCorp Vault sealed, down or unreachable (retryable)
+    │   ├── TokenEndpointError      an OAuth token endpoint refused or failed a refresh
     │   └── ReauthorizationRequired the provider refused the refresh token (invalid_grant)
     ├── AdapterError                anything that went wrong talking to a vendor
     │   ├── AuthenticationError     credentials refused (401)
@@ -50,7 +52,9 @@ __all__ = [
     "RateLimitError",
     "ReauthorizationRequired",
     "SchemaError",
+    "TokenEndpointError",
     "ValidationFailed",
+    "VaultUnavailableError",
     "VendorConnectionError",
     "VendorServerError",
     "WebhookVerificationError",
@@ -138,6 +142,33 @@ class ConflictError(CredentialError):
     """A concurrent writer changed the secret first (check-and-set lost); re-read and retry."""
 
     retryable = True
+
+
+class VaultUnavailableError(CredentialError):
+    """HashiCorp Vault is sealed, down or unreachable; trying again later may succeed."""
+
+    retryable = True
+
+
+class TokenEndpointError(CredentialError):
+    """An OAuth token endpoint failed a refresh; ``code`` is its OAuth error code, if any.
+
+    5xx answers and network failures are ``retryable``; other 4xx answers are terminal.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retryable: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.retryable = retryable
 
 
 class ReauthorizationRequired(CredentialError):
