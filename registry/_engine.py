@@ -1,0 +1,71 @@
+"""The SQL engine: SQLite (WAL, busy timeout, foreign keys) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from canonical import ConfigurationError
+
+__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "database_url_from_env"]
+
+DEFAULT_DATABASE_URL = "sqlite:///canonry.db"
+"""Used when neither an argument nor ``CANONRY_DATABASE_URL`` gives a URL."""
+
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """``CANONRY_DATABASE_URL`` or the default SQLite file in the working directory."""
+    env = os.environ if environ is None else environ
+    return env.get("CANONRY_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _normalise(url: str) -> sa.URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            "the database URL cannot be parsed",
+            hint="use sqlite:///path/to/canonry.db or postgresql+psycopg://user@host/db",
+        ) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if not parsed.drivername.startswith(("sqlite", "postgresql")):
+        raise ConfigurationError(
+            f"unsupported database {parsed.drivername!r}",
+            hint="Canonry runs on SQLite (default) or PostgreSQL (postgresql+psycopg://...)",
+        )
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default: from the environment) with Canonry's settings.
+
+    SQLite gets WAL journaling, a 30 s busy timeout and enforced foreign keys on every
+    connection; ``postgresql://`` URLs use the psycopg 3 driver.
+    """
+    parsed = _normalise(url or database_url_from_env())
+    if parsed.drivername.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": _BUSY_TIMEOUT_MS / 1000})
+        engine = sa.create_engine(parsed, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **kwargs)
