@@ -1,0 +1,110 @@
+"""Envelope format v1: associated data, payload sealing and the JSON payload codec.
+
+A secret version is sealed with a fresh random 256-bit data key (AES-256-GCM, 96-bit
+random nonce). The associated data of both the payload ciphertext and the wrapped data
+key binds them to the format version, tenant, connection and the data key's id, so a
+row copied onto another owner fails authentication. The key-encryption key's id is bound
+by the wrapper (``LocalKeyring`` adds it to its own AAD): it cannot be part of the
+payload's AAD because rotation rewraps the data key without touching the payload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as _random
+from collections.abc import Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import SecretStr
+
+from canonical import DecryptionError, ValidationFailed
+from vault._store import SecretPayload
+
+__all__ = [
+    "FORMAT_VERSION",
+    "NONCE_BYTES",
+    "data_key_aad",
+    "encode_aad",
+    "new_data_key",
+    "new_data_key_id",
+    "normalise_secrets",
+    "open_payload",
+    "payload_aad",
+    "seal_payload",
+]
+
+FORMAT_VERSION = 1
+NONCE_BYTES = 12
+_KEY_BYTES = 32
+
+
+def encode_aad(label: str, *parts: str | int) -> bytes:
+    """Unambiguous associated data: a label then length-prefixed UTF-8 parts."""
+    out = bytearray(label.encode())
+    for part in parts:
+        raw = str(part).encode()
+        out += len(raw).to_bytes(4, "big") + raw
+    return bytes(out)
+
+
+def payload_aad(tenant: str, connection: str, data_key_id: str, fmt: int) -> bytes:
+    return encode_aad("canonry.vault.payload", fmt, tenant, connection, data_key_id)
+
+
+def data_key_aad(tenant: str, connection: str, data_key_id: str, fmt: int) -> bytes:
+    return encode_aad("canonry.vault.data-key", fmt, tenant, connection, data_key_id)
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=_KEY_BYTES * 8)
+
+
+def new_data_key_id() -> str:
+    return _random.token_hex(16)
+
+
+def normalise_secrets(secrets: Mapping[str, SecretStr | str]) -> dict[str, SecretStr]:
+    """Check names and wrap plain values in ``SecretStr`` (messages name fields, never values)."""
+    if not secrets:
+        raise ValidationFailed("a credential needs at least one named secret value")
+    out: dict[str, SecretStr] = {}
+    for name, value in secrets.items():
+        if not isinstance(name, str) or not name:
+            raise ValidationFailed("secret names must be non-empty strings")
+        if isinstance(value, SecretStr):
+            out[name] = value
+        elif isinstance(value, str):
+            out[name] = SecretStr(value)
+        else:
+            raise ValidationFailed(
+                f"secret {name!r} must be a string or SecretStr, not {type(value).__name__}"
+            )
+    return out
+
+
+def seal_payload(
+    data_key: bytes, secrets: Mapping[str, SecretStr], aad: bytes
+) -> tuple[bytes, bytes]:
+    """``(nonce, ciphertext+tag)`` of the JSON payload under ``data_key``."""
+    plain = {name: value.get_secret_value() for name, value in secrets.items()}
+    raw = json.dumps(plain, ensure_ascii=False, sort_keys=True).encode()
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce, AESGCM(data_key).encrypt(nonce, raw, aad)
+
+
+def open_payload(data_key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> SecretPayload:
+    """Decrypt and decode a payload; tampering gives ``DecryptionError``, never ``InvalidTag``."""
+    try:
+        raw = AESGCM(data_key).decrypt(nonce, ciphertext, aad)
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(
+            "the secret's ciphertext failed authentication",
+            hint="the stored row was tampered with or copied from another connection; "
+            "store the credential again",
+        ) from exc
+    plain = json.loads(raw.decode())
+    if not isinstance(plain, dict) or not all(isinstance(v, str) for v in plain.values()):
+        raise DecryptionError("the decrypted payload is not a map of names to strings")
+    return {str(name): SecretStr(value) for name, value in plain.items()}
