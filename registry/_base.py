@@ -1,0 +1,234 @@
+"""The Registry's core: engine, tenant scope, adapter construction, checks and syncs."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from adapters import Adapter, CheckResult
+from canonical import (
+    CanonicalModel,
+    ConfigurationError,
+    NotFoundInRegistry,
+    ReauthorizationRequired,
+)
+from registry._catalog import AdapterCatalog
+from registry._engine import create_engine
+from registry._mappings import active_version, compile_mapper
+from registry._migrate import current_revision, head_revision
+from registry._models import Connection
+from registry._queries import find_connection, write_audit
+from registry._sync import CheckpointHook, ProgressHook, SyncJob
+from registry._tables import ConnectionRow, ConnectionStatus, utcnow
+from registry._validation import credentials_model_for
+from vault import CredentialStore
+
+__all__ = ["HttpFactory", "RegistryBase", "new_id"]
+
+HttpFactory = Callable[[Connection], httpx.Client | None]
+"""Builds the HTTP client an adapter gets for a connection (the transport seam)."""
+
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def _check_tenant(tenant: str) -> str:
+    if not _TENANT.match(tenant):
+        raise ConfigurationError(
+            f"invalid tenant {tenant!r}",
+            hint="use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return tenant
+
+
+def _check_schema(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision()
+    if current is None:
+        raise ConfigurationError(
+            f"the database {engine.url.render_as_string(hide_password=True)} is not initialised",
+            hint="run `canonry init` (or `canonry db upgrade`)",
+        )
+    if current != head:
+        raise ConfigurationError(
+            f"the database schema is at revision {current}, this Canonry needs {head}",
+            hint="run `canonry db upgrade`",
+        )
+
+
+class RegistryBase:
+    """Engine, tenant, adapters, credentials and the helpers the public methods share."""
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        tenant: str,
+        adapters: Mapping[str, type[Adapter]] | None = None,
+        credentials: CredentialStore | None = None,
+        http_factory: HttpFactory | None = None,
+        actor: str | None = None,
+    ) -> None:
+        self.tenant = _check_tenant(tenant)
+        self.engine: Engine = create_engine(database_url)
+        _check_schema(self.engine)
+        self.catalog = AdapterCatalog(adapters)
+        self._credentials = credentials
+        self._http_factory = http_factory
+        self.actor = actor or os.environ.get("CANONRY_ACTOR") or _user()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> RegistryBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        return f"<Registry tenant={self.tenant!r} database={url!r}>"
+
+    # plumbing ---------------------------------------------------------------------
+    @property
+    def credential_store(self) -> CredentialStore:
+        if self._credentials is None:
+            import vault
+
+            self._credentials = vault.store_from_env(self.engine, os.environ)
+        return self._credentials
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def _row(self, name_or_id: str) -> ConnectionRow:
+        with self._tx() as session:
+            return find_connection(session, self.tenant, name_or_id)
+
+    def _audit(self, session: Session, action: str, target: str, **details: Any) -> None:
+        write_audit(
+            session,
+            actor=self.actor,
+            tenant=self.tenant,
+            action=action,
+            target=target,
+            details=details,
+        )
+
+    def _set_status(self, row: ConnectionRow, status: ConnectionStatus, reason: str) -> None:
+        with self._tx() as session:
+            fresh = find_connection(session, self.tenant, row.id)
+            fresh.status, fresh.updated_at = status.value, utcnow()
+            session.add(fresh)
+            self._audit(session, "connection.status", row.name, status=status.value, reason=reason)
+
+    def _secrets(self, row: ConnectionRow) -> dict[str, SecretStr]:
+        if row.credential_ref is None:
+            return {}
+        try:
+            return self.credential_store.get(self.tenant, row.id)
+        except ReauthorizationRequired:
+            self._set_status(row, ConnectionStatus.NEEDS_REAUTH, "credential refresh refused")
+            raise
+        except NotFoundInRegistry as exc:
+            raise NotFoundInRegistry(
+                f"the credential of connection {row.name!r} is missing from the store",
+                hint=f"set it again with `canonry credentials set {row.name}`",
+            ) from exc
+
+    def _adapter(self, row: ConnectionRow) -> Adapter:
+        if row.status == ConnectionStatus.DISABLED.value:
+            raise ConfigurationError(
+                f"connection {row.name!r} is disabled",
+                hint="enable it with Registry.update_connection(..., status='active')",
+            )
+        cls = self.catalog.get(row.adapter)
+        credentials = credentials_model_for(cls, self._secrets(row))
+        http = self._http_factory(Connection.from_row(row)) if self._http_factory else None
+        return cls(row.config, credentials, connection_id=row.id, http=http)
+
+    @contextmanager
+    def _watch_reauth(self, row: ConnectionRow) -> Iterator[None]:
+        try:
+            yield
+        except ReauthorizationRequired:
+            self._set_status(row, ConnectionStatus.NEEDS_REAUTH, "the provider refused the token")
+            raise
+
+    # checks and syncs -------------------------------------------------------------
+    def test_connection(self, name_or_id: str) -> CheckResult:
+        """Call the adapter's ``check()`` with the stored config and credentials."""
+        row = self._row(name_or_id)
+        with self._watch_reauth(row):
+            result = self._adapter(row).check()
+        with self._tx() as session:
+            self._audit(session, "connection.test", row.name, ok=result.ok)
+        return result
+
+    def sync(
+        self,
+        connection: str,
+        stream: str,
+        *,
+        full: bool = False,
+        progress: ProgressHook | None = None,
+        on_checkpoint: CheckpointHook | None = None,
+        keep_remote_data: bool = False,
+    ) -> Iterator[CanonicalModel]:
+        """Stream ``stream`` of ``connection`` as canonical objects, checkpointing per page.
+
+        Resumes after the last checkpoint unless ``full``. A page's cursor is committed
+        when the consumer asks for the object after the page's last one, together with
+        ``on_checkpoint()``'s return value (the consumer's own resume state, e.g. a file
+        offset), so a consumer that fully processes each object before asking for the next
+        never loses one; after a crash, only objects of the uncommitted page come again.
+        """
+        row = self._row(connection)
+        adapter = self._adapter(row)
+        spec = adapter.stream(stream)
+        with self._tx() as session:
+            version = active_version(session, self.tenant, row.id, spec.model)
+            self._audit(session, "sync.start", row.name, stream=stream, full=full)
+        mapper = compile_mapper(
+            adapter, stream, version.mapping if version else None, keep_remote_data=keep_remote_data
+        )
+        job = SyncJob(
+            engine=self.engine,
+            tenant=self.tenant,
+            connection_id=row.id,
+            stream=stream,
+            adapter=adapter,
+            mapper=mapper,
+            full=full,
+            progress=progress,
+            on_checkpoint=on_checkpoint,
+        )
+        return self._guarded(row, job.run())
+
+    def _guarded(
+        self, row: ConnectionRow, objects: Iterator[CanonicalModel]
+    ) -> Iterator[CanonicalModel]:
+        with self._watch_reauth(row):
+            yield from objects
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

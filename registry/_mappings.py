@@ -1,0 +1,138 @@
+"""Mapping versions per connection and canonical model, and the active mapping of a sync.
+
+The active mapping of (connection, model) is the adapter's default mapping overridden by
+the override text of the version whose status is ``active`` (if any). At most one version
+per (connection, model) is active; activating one retires the previous one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, func, select
+
+from adapters import Adapter
+from canonical import CanonicalModel, MappingError, NotFoundInRegistry, Source
+from registry._tables import MappingStatus, MappingVersionRow, utcnow
+
+__all__ = [
+    "RecordMapper",
+    "active_version",
+    "add_version",
+    "compile_mapper",
+    "find_version",
+    "parse_override",
+    "set_version_status",
+    "version_rows",
+]
+
+RecordMapper = Callable[[dict[str, Any]], CanonicalModel]
+
+
+def parse_override(text: str) -> Any:
+    """Parse a mapping override (YAML or JSON) into ``mapping.MappingOverride``."""
+    from mapping import MappingOverride
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MappingError(
+            "the mapping override is not valid YAML or JSON", hint="fix the syntax and retry"
+        ) from exc
+    try:
+        return MappingOverride.model_validate(data)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise MappingError(
+            "the mapping override does not fit the override schema",
+            hint="check the field names against the mapping documentation",
+        ) from exc
+
+
+def compile_mapper(
+    adapter: Adapter, stream: str, override_text: str | None, *, keep_remote_data: bool
+) -> RecordMapper:
+    """Compile the active mapping of ``stream`` into a record -> canonical object function."""
+    base = adapter.default_mapping(stream)
+    if override_text:
+        base = base.with_overrides(parse_override(override_text))
+    compiled = base.compile()
+    source = Source(adapter=adapter.key, connection_id=adapter.connection_id)
+    mapper: RecordMapper = partial(compiled.apply, source=source, keep_remote_data=keep_remote_data)
+    return mapper
+
+
+def version_rows(
+    session: Session, tenant: str, connection_id: str, model: str | None = None
+) -> list[MappingVersionRow]:
+    query = select(MappingVersionRow).where(
+        col(MappingVersionRow.tenant) == tenant,
+        col(MappingVersionRow.connection_id) == connection_id,
+    )
+    if model is not None:
+        query = query.where(col(MappingVersionRow.model) == model)
+    order = (col(MappingVersionRow.model), col(MappingVersionRow.version))
+    return list(session.exec(query.order_by(*order)).all())
+
+
+def active_version(
+    session: Session, tenant: str, connection_id: str, model: str
+) -> MappingVersionRow | None:
+    query = select(MappingVersionRow).where(
+        col(MappingVersionRow.tenant) == tenant,
+        col(MappingVersionRow.connection_id) == connection_id,
+        col(MappingVersionRow.model) == model,
+        col(MappingVersionRow.status) == MappingStatus.ACTIVE.value,
+    )
+    return session.exec(query).first()
+
+
+def find_version(
+    session: Session, tenant: str, connection_id: str, model: str, version: int
+) -> MappingVersionRow:
+    for row in version_rows(session, tenant, connection_id, model):
+        if row.version == version:
+            return row
+    raise NotFoundInRegistry(
+        f"no mapping version {version} for model {model!r} on this connection",
+        hint="list the versions with Registry.list_mapping_versions()",
+    )
+
+
+def add_version(
+    session: Session, tenant: str, connection_id: str, model: str, text: str, created_by: str
+) -> MappingVersionRow:
+    """Store ``text`` as the next draft version of (connection, model)."""
+    query = select(func.max(MappingVersionRow.version)).where(
+        col(MappingVersionRow.connection_id) == connection_id,
+        col(MappingVersionRow.model) == model,
+    )
+    latest = session.exec(query).one() or 0
+    row = MappingVersionRow(
+        id=str(uuid.uuid4()),
+        tenant=tenant,
+        connection_id=connection_id,
+        model=model,
+        version=latest + 1,
+        mapping=text,
+        created_by=created_by,
+    )
+    session.add(row)
+    return row
+
+
+def set_version_status(session: Session, row: MappingVersionRow, status: MappingStatus) -> None:
+    """Change a version's status; activating retires the version active before it."""
+    if status is MappingStatus.ACTIVE:
+        current = active_version(session, row.tenant, row.connection_id, row.model)
+        if current is not None and current.id != row.id:
+            current.status = MappingStatus.RETIRED.value
+            current.updated_at = utcnow()
+            session.add(current)
+            session.flush()
+    row.status = status.value
+    row.updated_at = utcnow()
+    session.add(row)

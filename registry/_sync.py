@@ -1,0 +1,168 @@
+"""A resumable, checkpointed sync of one stream of one connection.
+
+Delivery contract (see ``Registry.sync``): the adapter's pages are mapped whole, then
+their objects are yielded one by one; when the consumer asks for the object *after* a
+page's last one, the page's cursor is committed (with the consumer's own state, if it
+gave an ``on_checkpoint`` callback) in one transaction. A crash therefore never skips a
+record: at worst the objects of the one uncommitted page are yielded again on resume.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from adapters import Adapter, Cursor
+from canonical import CanonicalModel, ConflictError, MappingError
+from registry._models import SyncProgress
+from registry._queries import find_state
+from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
+
+__all__ = ["CheckpointHook", "ProgressHook", "SyncJob"]
+
+ProgressHook = Callable[[SyncProgress], None]
+CheckpointHook = Callable[[], dict[str, Any]]
+_MAX_ERROR = 2000
+
+
+@dataclass
+class SyncJob:
+    """Everything one run needs; ``run()`` yields canonical objects and checkpoints."""
+
+    engine: Engine
+    tenant: str
+    connection_id: str
+    stream: str
+    adapter: Adapter
+    mapper: Callable[[dict[str, Any]], CanonicalModel]
+    full: bool = False
+    progress: ProgressHook | None = None
+    on_checkpoint: CheckpointHook | None = None
+    run_id: str = ""
+    pages: int = 0
+    records: int = 0
+
+    def start(self) -> Cursor | None:
+        """Register the run, take over the stream's state and return the resume cursor."""
+        self.run_id = str(uuid.uuid4())
+        with Session(self.engine) as session, session.begin():
+            state = find_state(session, self.tenant, self.connection_id, self.stream)
+            if state is None:
+                state = SyncStateRow(
+                    connection_id=self.connection_id, stream=self.stream, tenant=self.tenant
+                )
+            elif state.run_id and state.last_status == RunStatus.RUNNING.value:
+                _close_run(session, state.run_id, RunStatus.INTERRUPTED, "superseded by a new run")
+            if self.full:
+                state.cursor, state.records_synced = None, 0
+            if self.full or state.last_status == RunStatus.SUCCEEDED.value:
+                state.consumer_state = None
+            state.run_id, state.last_status = self.run_id, RunStatus.RUNNING.value
+            state.updated_at = utcnow()
+            session.add(state)
+            session.add(
+                SyncRunRow(
+                    id=self.run_id,
+                    tenant=self.tenant,
+                    connection_id=self.connection_id,
+                    stream=self.stream,
+                    full=self.full,
+                )
+            )
+            return state.cursor
+
+    def run(self) -> Iterator[CanonicalModel]:
+        cursor = self.start()
+        try:
+            for page in self.adapter.read(self.stream, cursor):
+                objects = [self._map(record) for record in page.records]
+                yield from objects
+                self._checkpoint(page.cursor, len(objects), final=page.cursor is None)
+                if page.cursor is None:
+                    return
+            self._finish(RunStatus.SUCCEEDED, None)
+        except GeneratorExit:
+            self._finish(RunStatus.CANCELLED, "the consumer stopped iterating")
+            raise
+        except BaseException as exc:
+            self._finish(RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR])
+            raise
+
+    def _map(self, record: dict[str, Any]) -> CanonicalModel:
+        try:
+            return self.mapper(record)
+        except MappingError:
+            raise
+        except ValidationError as exc:
+            remote = record.get("id")
+            raise MappingError(
+                f"record {remote!r} does not map to a valid canonical object: "
+                f"{exc.error_count()} validation error(s)",
+                rule=".".join(map(str, exc.errors()[0]["loc"])) if exc.errors() else None,
+                hint="fix the connection's mapping override, then run the sync again",
+            ) from exc
+
+    def _state_update(self) -> sa.Update:
+        table = SyncStateRow.__table__  # type: ignore[attr-defined]
+        return (
+            sa.update(table)
+            .where(
+                table.c.tenant == self.tenant,
+                table.c.connection_id == self.connection_id,
+                table.c.stream == self.stream,
+                table.c.run_id == self.run_id,
+            )
+            .values(updated_at=utcnow())
+        )
+
+    def _checkpoint(self, cursor: Cursor | None, count: int, *, final: bool) -> None:
+        self.pages += 1
+        self.records += count
+        values: dict[str, Any] = {
+            "cursor": cursor,
+            "records_synced": SyncStateRow.__table__.c.records_synced + count,  # type: ignore[attr-defined]
+        }
+        if self.on_checkpoint is not None:
+            values["consumer_state"] = self.on_checkpoint()
+        if final:
+            values["last_status"] = RunStatus.SUCCEEDED.value
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(self._state_update().values(**values))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(
+                    f"another sync of stream {self.stream!r} took over this connection's state",
+                    hint="run one sync per connection and stream at a time",
+                )
+            _update_run(session, self.run_id, pages=self.pages, records=self.records)
+            if final:
+                _close_run(session, self.run_id, RunStatus.SUCCEEDED, None)
+        if self.progress is not None:
+            self.progress(SyncProgress(self.run_id, self.pages, self.records, done=final))
+
+    def _finish(self, status: RunStatus, error: str | None) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(self._state_update().values(last_status=status.value))
+            _close_run(session, self.run_id, status, error)
+        if self.progress is not None and status is RunStatus.SUCCEEDED:
+            self.progress(SyncProgress(self.run_id, self.pages, self.records, done=True))
+
+
+def _update_run(session: Session, run_id: str, **values: Any) -> None:
+    table = SyncRunRow.__table__  # type: ignore[attr-defined]
+    session.execute(sa.update(table).where(table.c.id == run_id).values(**values))
+
+
+def _close_run(session: Session, run_id: str, status: RunStatus, error: str | None) -> None:
+    table = SyncRunRow.__table__  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == run_id, table.c.status == RunStatus.RUNNING.value)
+        .values(status=status.value, error=error, finished_at=utcnow())
+    )
