@@ -67,6 +67,7 @@ class LocalKeyring(KeyWrapper):
     def __init__(self, keyset: KeySet, *, path: Path | None = None, source: str = "memory") -> None:
         self._keyset = keyset
         self._path = path
+        self._stamp = self._file_stamp()
         self.source = f"file {path}" if path is not None else source
 
     def __repr__(self) -> str:
@@ -117,6 +118,7 @@ class LocalKeyring(KeyWrapper):
     # -- KeyWrapper --------------------------------------------------------------------
 
     def wrap(self, data_key: bytes, aad: bytes) -> WrappedKey:
+        self._refresh()  # another process may have rotated: write under its new primary
         key = self._key(self._keyset.primary)
         nonce = os.urandom(_NONCE)
         blob = nonce + AESGCM(key.secret).encrypt(nonce, data_key, _kek_aad(key.key_id, aad))
@@ -170,7 +172,21 @@ class LocalKeyring(KeyWrapper):
     def reload(self) -> None:
         """Re-read the key file (another process may have rotated)."""
         if self._path is not None:
-            self._keyset = read_key_file(self._path)
+            stamp = self._file_stamp()
+            self._keyset, self._stamp = read_key_file(self._path), stamp
+
+    def _refresh(self) -> None:
+        if self._path is not None and self._file_stamp() != self._stamp:
+            self.reload()
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        if self._path is None:
+            return None
+        try:
+            st = self._path.stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _update(self, change: _Change) -> None:
         if self.source == MASTER_KEYS_VAR:
@@ -185,7 +201,7 @@ class LocalKeyring(KeyWrapper):
         with key_file_lock(self._path):
             updated = change(read_key_file(self._path))
             write_key_file(self._path, updated)
-            self._keyset = updated
+            self._keyset, self._stamp = updated, self._file_stamp()
 
     def _key(self, key_id: str) -> KeyMaterial:
         key = self._keyset.get(key_id)

@@ -9,7 +9,8 @@ means "must still be at version n"; a lost race raises ``ConflictError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from vault._store import CredentialRef, CredentialStore, SecretPayload
 from vault._tables import credentials_table
 from vault._wrapping import KeyWrapper, WrappedKey
 
-__all__ = ["LocalCredentialStore"]
+__all__ = ["LocalCredentialStore", "db_errors"]
 
 _T = TypeVar("_T")
 _WRITE_ATTEMPTS = 3
@@ -226,10 +227,17 @@ class LocalCredentialStore(CredentialStore):
             conn.execute(stmt)
 
     def _guard(self, action: Callable[[], _T]) -> _T:
-        try:
+        with db_errors():
             return action()
-        except SQLAlchemyError as exc:
-            raise CredentialError(
-                f"the credential database failed: {type(exc).__name__}",
-                hint="check CANONRY_DATABASE_URL and that the database is reachable and migrated",
-            ) from exc
+
+
+@contextmanager
+def db_errors() -> Iterator[None]:
+    """Translate SQLAlchemy failures into ``CredentialError`` (the message names no values)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise CredentialError(
+            f"the credential database failed: {type(exc).__name__}",
+            hint="check CANONRY_DATABASE_URL and that the database is reachable and migrated",
+        ) from exc
