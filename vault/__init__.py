@@ -1,9 +1,9 @@
 """Credential storage: local envelope encryption and HashiCorp Vault backends."""
 
-from vault._hashicorp import HashiCorpStore
-from vault._hashicorp_config import VaultSettings
 from vault._config import store_from_env, wrapper_from_env
 from vault._db import make_engine
+from vault._hashicorp import HashiCorpStore
+from vault._hashicorp_config import VaultSettings
 from vault._keyring import LocalKeyring, default_key_file, init_local_keyring
 from vault._local import LocalCredentialStore
 from vault._masterkeys import parse_master_keys
