@@ -1,4 +1,10 @@
-"""The adapter contract and the shared HTTP toolkit; vendor adapters live in subpackages."""
+"""The adapter contract and the shared HTTP toolkit; vendor adapters live in subpackages.
+
+``Adapter`` is the contract (``check`` + ``read``, declared streams and models, default
+mappings, webhook hooks). The toolkit serves adapters built on plain httpx:
+``VendorHTTPClient`` (retries with tenacity, ``Retry-After``, rate limiting, canonical
+errors) and the ``paginate_*`` generators.
+"""
 
 from adapters._contract import (
     ADAPTER_API_VERSION,
@@ -9,13 +15,47 @@ from adapters._contract import (
     Page,
     StreamSpec,
 )
+from adapters._http import (
+    DEFAULT_REQUEST_ID_HEADERS,
+    DEFAULT_STATUS_ACTIONS,
+    IDEMPOTENT_METHODS,
+    RateLimiter,
+    RetryAction,
+    RetryPolicy,
+    VendorHTTPClient,
+    decode_json,
+    describe_request,
+    error_from_response,
+    error_from_transport,
+    json_path,
+    paginate_cursor,
+    paginate_link,
+    paginate_offset,
+    parse_retry_after,
+)
 
 __all__ = [
     "ADAPTER_API_VERSION",
+    "DEFAULT_REQUEST_ID_HEADERS",
+    "DEFAULT_STATUS_ACTIONS",
+    "IDEMPOTENT_METHODS",
     "Adapter",
     "Capability",
     "CheckResult",
     "Cursor",
     "Page",
+    "RateLimiter",
+    "RetryAction",
+    "RetryPolicy",
     "StreamSpec",
+    "VendorHTTPClient",
+    "decode_json",
+    "describe_request",
+    "error_from_response",
+    "error_from_transport",
+    "json_path",
+    "paginate_cursor",
+    "paginate_link",
+    "paginate_offset",
+    "parse_retry_after",
 ]

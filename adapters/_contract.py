@@ -2,23 +2,51 @@
 
 Two abstract methods (``check`` and ``read``); everything else is declared data or a
 template method with a sensible default. An adapter is constructed per connection with
-its validated config, its credentials and an optional HTTP transport seam.
+its validated config, its credentials and an optional HTTP client (the test seam)::
+
+    class AcmeAdapter(Adapter):
+        key = "acme"
+        display_name = "Acme CRM"
+        capabilities = frozenset({Capability.FULL_SYNC})
+        config_model = AcmeConfig            # pydantic; stored in clear, no secrets
+        credentials_model = AcmeCredentials  # pydantic; secrets as SecretStr
+        streams = (StreamSpec("customers", "Customer"),)
+
+        def check(self) -> CheckResult: ...
+        def read(self, stream, cursor=None) -> Iterator[Page]: ...
+
+Default mappings ship as data next to the adapter: ``<package>/mappings/<stream>.yaml``.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from collections.abc import Mapping as AbstractMapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from importlib import resources
-from typing import TYPE_CHECKING, Any, ClassVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from canonical import CanonryError, ConfigurationError, ValidationFailed
+import canonical
+from adapters._types import (
+    ADAPTER_API_VERSION,
+    Capability,
+    CheckResult,
+    Cursor,
+    Page,
+    StreamSpec,
+)
+from canonical import (
+    ConfigurationError,
+    MappingError,
+    ValidationFailed,
+    WebhookVerificationError,
+)
 
 if TYPE_CHECKING:
     from mapping import Mapping
@@ -33,49 +61,7 @@ __all__ = [
     "StreamSpec",
 ]
 
-ADAPTER_API_VERSION = "1.0"
-"""The adapter-API version this Canonry implements (major.minor; majors must match)."""
-
-Cursor = dict[str, Any]
-"""An opaque, JSON-serialisable resume position that only the adapter interprets."""
-
-
-class Capability(StrEnum):
-    FULL_SYNC = "full_sync"
-    INCREMENTAL_SYNC = "incremental_sync"
-    WEBHOOKS = "webhooks"
-    DELETES = "deletes"
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    """A stream an adapter offers: its name and the canonical model its records map to."""
-
-    name: str
-    model: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of raw vendor records and the cursor that resumes *after* this page.
-
-    ``cursor`` is None only when the stream is exhausted and has no position worth
-    saving; adapters that sync incrementally return a cursor on the last page too.
-    """
-
-    records: list[dict[str, Any]]
-    cursor: Cursor | None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The answer of ``Adapter.check()``: could we reach the vendor with these credentials?"""
-
-    ok: bool
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
+_SAFE_STREAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 class _EmptyModel(BaseModel):
@@ -86,7 +72,10 @@ class Adapter(ABC):
     """Translate one vendor API into raw record pages plus default mappings.
 
     Subclasses set the class attributes and implement ``check`` and ``read``.
-    ``http`` is the transport seam: tests pass a client bound to a loopback fake.
+    ``http`` is the transport seam: tests pass a client bound to a loopback fake or
+    respx; adapters on the HTTP toolkit hand it to ``VendorHTTPClient(client=...)``.
+    Config and credentials are validated on construction (``ValidationFailed``, which
+    names the fields and never echoes their values).
     """
 
     key: ClassVar[str]
@@ -108,24 +97,48 @@ class Adapter(ABC):
         connection_id: str = "local",
         http: httpx.Client | None = None,
     ) -> None:
-        self.config = _coerce(self.config_model, config)
-        self.credentials = _coerce(self.credentials_model, credentials)
+        self.config = _coerce(self.config_model, config, "config")
+        self.credentials = _coerce(self.credentials_model, credentials, "credentials")
         self.connection_id = connection_id
         self.http = http
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} key={self.key!r} connection={self.connection_id!r}>"
+        key = getattr(self, "key", "?")
+        return f"<{type(self).__name__} key={key!r} connection={self.connection_id!r}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:  # noqa: B027  (an optional hook, not an abstract method)
+        """Release what the adapter opened (its own HTTP clients); the default does nothing.
+
+        An injected ``http`` client belongs to the caller and is not closed.
+        """
 
     @abstractmethod
     def check(self) -> CheckResult:
-        """Can we reach the vendor with these credentials? Never raises for a refusal."""
+        """Can we reach the vendor with these credentials? Never raises for a refusal:
+        return ``CheckResult.from_error(exc)`` for a canonical error."""
 
     @abstractmethod
     def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:
-        """Yield pages of raw records of ``stream``, starting after ``cursor`` (None: start)."""
+        """Yield pages of raw records of ``stream``, starting after ``cursor`` (None: start).
+
+        Call ``self.stream(stream)`` first so an unknown name fails clearly. Raise the
+        canonical ``AdapterError`` subclasses for vendor failures.
+        """
 
     # template methods -------------------------------------------------------------
     def stream(self, name: str) -> StreamSpec:
+        """The declared stream called ``name``; ``ConfigurationError`` listing the known ones."""
         for spec in self.streams:
             if spec.name == name:
                 return spec
@@ -134,14 +147,43 @@ class Adapter(ABC):
             f"adapter {self.key!r} has no stream {name!r}", hint=f"known streams: {known}"
         )
 
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def model_for(self, stream: str) -> type[canonical.CanonicalModel] | type[canonical.Event]:
+        """The canonical model class the records of ``stream`` map to."""
+        spec = self.stream(stream)
+        model = getattr(canonical, spec.model, None) if spec.model.isidentifier() else None
+        if isinstance(model, type) and issubclass(model, canonical.CanonicalModel):
+            return model
+        if model is canonical.Event:
+            return canonical.Event
+        raise ConfigurationError(
+            f"stream {stream!r} of adapter {self.key!r} names {spec.model!r}, "
+            "which is not a canonical model",
+            hint="use 'Customer', 'Invoice' or 'Event' in the StreamSpec",
+        )
+
     def default_mapping(self, stream: str) -> Mapping:
         """The mapping shipped as data in ``<package>/mappings/<stream>.yaml``."""
         from mapping import Mapping
 
-        self.stream(stream)
-        package = self.mappings_package or type(self).__module__.rpartition(".")[0]
-        text = resources.files(package).joinpath("mappings", f"{stream}.yaml").read_text()
-        return Mapping.from_yaml(text)
+        spec = self.stream(stream)
+        if not _SAFE_STREAM_NAME.fullmatch(stream):
+            raise ConfigurationError(
+                f"stream name {stream!r} cannot name a mapping file",
+                hint="use letters, digits, '_', '-' and '.' in stream names",
+            )
+        package = self.mappings_package or _home_package(type(self))
+        text = _read_mapping(package, stream)
+        mapping = Mapping.from_yaml(text)
+        if mapping.model != spec.model:
+            raise MappingError(
+                f"{package}/mappings/{stream}.yaml maps to {mapping.model!r}, "
+                f"but stream {stream!r} produces {spec.model!r}",
+                hint="fix the mapping's `model` or the StreamSpec",
+            )
+        return mapping
 
     def sample_records(self, stream: str) -> list[dict[str, Any]]:
         """Representative raw records for the contract kit; adapters should override."""
@@ -157,29 +199,76 @@ class Adapter(ABC):
         body: bytes,
         secrets: list[SecretStr],
     ) -> None:
-        """Raise ``WebhookVerificationError`` unless the delivery is signed by a secret."""
-        raise CanonryError(f"adapter {self.key!r} does not receive webhooks")
+        """Raise ``WebhookVerificationError`` unless the delivery is signed by a secret.
+
+        Verify before parsing; compare in constant time; accept any of ``secrets`` (more
+        than one during a rotation). The default refuses every delivery.
+        """
+        raise WebhookVerificationError(
+            f"adapter {self.key!r} does not receive webhooks",
+            reason="webhooks_unsupported",
+            hint="send webhooks only to connections whose adapter supports them",
+        )
 
     def parse_webhook(
         self, *, headers: AbstractMapping[str, str], body: bytes
     ) -> list[dict[str, Any]]:
         """Split a verified delivery into vendor events (one dict per event)."""
-        raise CanonryError(f"adapter {self.key!r} does not receive webhooks")
+        raise ConfigurationError(
+            f"adapter {self.key!r} does not receive webhooks",
+            hint="check Capability.WEBHOOKS before routing deliveries to an adapter",
+        )
 
 
-def _coerce(model: type[BaseModel], value: BaseModel | AbstractMapping[str, Any] | None) -> Any:
+def _home_package(cls: type[Adapter]) -> str:
+    """The package an adapter class lives in (its own name when defined in ``__init__``)."""
+    module = sys.modules.get(cls.__module__)
+    spec = getattr(module, "__spec__", None)
+    package = spec.parent if spec is not None else cls.__module__.rpartition(".")[0]
+    if not package:
+        raise ConfigurationError(
+            f"{cls.__qualname__} is not defined in a package, so it has no mappings folder",
+            hint="set the adapter's mappings_package to the package holding mappings/",
+        )
+    return package
+
+
+def _read_mapping(package: str, stream: str) -> str:
+    try:
+        return resources.files(package).joinpath("mappings", f"{stream}.yaml").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as exc:
+        raise MappingError(
+            f"no default mapping for stream {stream!r}: {package}/mappings/{stream}.yaml "
+            f"cannot be read ({type(exc).__name__})",
+            hint="ship the YAML file as package data, or set mappings_package",
+        ) from exc
+
+
+def _coerce(model: type[BaseModel], value: object, what: str) -> Any:
     if isinstance(value, model):
         return value
     if isinstance(value, BaseModel):
-        value = value.model_dump()
+        value = dict(value)  # field values as they are: SecretStr stays SecretStr
+    if value is not None and not isinstance(value, AbstractMapping):
+        raise ValidationFailed(
+            f"invalid {what}: expected a mapping or a {model.__name__}, got {type(value).__name__}",
+            hint=f"pass the {what} as a dict of field values",
+        )
+    failure: ValidationFailed | None = None
     try:
         return model.model_validate(dict(value or {}))
     except ValidationError as exc:
-        # Never echo input values: this may be a credentials model holding secrets.
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors)
-        raise ValidationFailed(
-            f"invalid {model.__name__}: {where}",
-            errors=errors,
-            hint="check the field names and types the adapter documents",
-        ) from None
+        failure = _validation_failed(model, exc, what)
+    # Raised outside the except block: no __context__ holding pydantic's error, whose
+    # text includes the input values (which may be secrets).
+    raise failure
+
+
+def _validation_failed(model: type[BaseModel], exc: ValidationError, what: str) -> ValidationFailed:
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    where = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors)
+    return ValidationFailed(
+        f"invalid {what} ({model.__name__}): {where}",
+        errors=errors,
+        hint="check the field names and types the adapter documents",
+    )

@@ -1,0 +1,102 @@
+"""The data an adapter declares and returns: capabilities, streams, pages, check results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from canonical import CanonryError
+
+__all__ = [
+    "ADAPTER_API_VERSION",
+    "Capability",
+    "CheckResult",
+    "Cursor",
+    "Page",
+    "StreamSpec",
+]
+
+ADAPTER_API_VERSION = "1.0"
+"""The adapter-API version this Canonry implements ("major.minor"; majors must match)."""
+
+Cursor = dict[str, Any]
+"""An opaque, JSON-serialisable resume position that only the adapter interprets.
+
+The registry stores it after each page and passes it back to ``Adapter.read``; keep it
+small (ids, tokens, timestamps as ISO strings) and never put a secret in it.
+"""
+
+
+class Capability(StrEnum):
+    """What an adapter can do beyond listing records."""
+
+    FULL_SYNC = "full_sync"
+    """``read(stream, None)`` lists every record."""
+    INCREMENTAL_SYNC = "incremental_sync"
+    """``read(stream, cursor)`` lists only what changed after the cursor."""
+    WEBHOOKS = "webhooks"
+    """``verify_webhook`` and ``parse_webhook`` handle the vendor's pushed events."""
+    DELETES = "deletes"
+    """Deleted vendor objects come through as records (``remote_was_deleted``)."""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A stream an adapter offers.
+
+    ``name`` is the stream's key (``"customers"``; also the default mapping's file name,
+    ``mappings/<name>.yaml``); ``model`` names the canonical model its records map to:
+    ``"Customer"``, ``"Invoice"`` or ``"Event"``.
+    """
+
+    name: str
+    model: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of raw vendor records and the cursor that resumes *after* this page.
+
+    ``cursor`` is None only when the stream is exhausted and has no position worth
+    saving; adapters that sync incrementally return a cursor on the last page too.
+    ``notes`` carries human-readable remarks for the run log (skipped objects, ...).
+    """
+
+    records: list[dict[str, Any]]
+    cursor: Cursor | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The answer of ``Adapter.check()``: could we reach the vendor with these credentials?
+
+    ``details`` is JSON-ready and never holds a secret (account name, scopes, status...).
+    """
+
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def success(cls, message: str = "connected", **details: Any) -> CheckResult:
+        return cls(True, message, dict(details))
+
+    @classmethod
+    def failure(cls, message: str, **details: Any) -> CheckResult:
+        return cls(False, message, dict(details))
+
+    @classmethod
+    def from_error(cls, error: CanonryError) -> CheckResult:
+        """A failed check that reports a canonical error (its message, class, status...)."""
+        details: dict[str, Any] = {"error": type(error).__name__, "retryable": error.retryable}
+        for name in ("status", "code", "request_id"):
+            value = getattr(error, name, None)
+            if value is not None:
+                details[name] = value
+        if error.hint:
+            details["hint"] = error.hint
+        return cls(False, error.message, details)
