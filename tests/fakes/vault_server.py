@@ -17,6 +17,8 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,7 +120,7 @@ class FakeVault:
     def start(self) -> FakeVault:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -374,3 +376,47 @@ def _handler_for(vault: FakeVault) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PUT = do_DELETE = do_LIST = _serve
 
     return Handler
+
+
+@dataclass
+class VaultTarget:
+    """Where the Vault tests run: this fake, or a real Vault from VAULT_ADDR + VAULT_TOKEN."""
+
+    addr: str
+    token: str
+    fake: FakeVault | None
+    prefix: str = field(default_factory=lambda: f"canonry-test-{uuid.uuid4().hex[:8]}")
+    transit_key: str = field(default_factory=lambda: f"canonry-test-{uuid.uuid4().hex[:8]}")
+
+    def require_fake(self) -> FakeVault:
+        if self.fake is None:
+            import pytest
+
+            pytest.skip("needs the fake Vault (seal toggling, policies, AppRole setup)")
+        return self.fake
+
+    def settings(self, **overrides: Any):  # -> vault.VaultSettings
+        from pydantic import SecretStr
+
+        from vault import VaultSettings
+
+        values: dict[str, Any] = {
+            "addr": self.addr,
+            "token": SecretStr(self.token),
+            "prefix": self.prefix,
+            "transit_key": self.transit_key,
+            "timeout": 5.0,
+        }
+        values.update(overrides)
+        return VaultSettings(**values)
+
+
+@contextmanager
+def vault_target() -> Iterator[VaultTarget]:
+    """A real Vault when VAULT_ADDR and VAULT_TOKEN are set, else a fresh fake on loopback."""
+    addr, token = os.environ.get("VAULT_ADDR"), os.environ.get("VAULT_TOKEN")
+    if addr and token:
+        yield VaultTarget(addr, token, None)
+        return
+    with FakeVault() as fake:
+        yield VaultTarget(fake.url, ROOT_TOKEN, fake)

@@ -1,0 +1,204 @@
+"""HashiCorpStore with the real hvac client over real HTTP.
+
+Runs against the loopback fake Vault, or a real Vault when VAULT_ADDR and VAULT_TOKEN are
+set (cases that need to seal Vault or set up policies/AppRole skip there).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from canonical import (
+    ConfigurationError,
+    ConflictError,
+    CredentialError,
+    NotFoundInRegistry,
+    VaultUnavailableError,
+)
+from tests.fakes.vault_server import VaultTarget, vault_target
+from vault import CredentialRef, HashiCorpStore
+
+SECRET = "sk_test_hashicorp_5b1c0ffee"
+
+
+@pytest.fixture
+def target() -> Iterator[VaultTarget]:
+    with vault_target() as t:
+        yield t
+
+
+@pytest.fixture
+def store(target: VaultTarget) -> HashiCorpStore:
+    return HashiCorpStore(target.settings())
+
+
+def test_round_trip_returns_secretstr_and_first_version(store: HashiCorpStore) -> None:
+    ref = store.put("acme", "stripe-1", {"api_key": SecretStr(SECRET), "account": "acct_1"})
+    assert ref == CredentialRef("hashicorp", "acme", "stripe-1", 1)
+    payload = store.get("acme", "stripe-1")
+    assert payload["api_key"].get_secret_value() == SECRET
+    assert payload["account"].get_secret_value() == "acct_1"
+    assert SECRET not in repr(payload)
+
+
+def test_each_put_is_a_new_kv_version(store: HashiCorpStore) -> None:
+    store.put("acme", "hub", {"token": "one"})
+    ref = store.put("acme", "hub", {"token": "two"}, expected_version=1)
+    payload, read_ref = store.get_with_ref("acme", "hub")
+    assert ref.version == read_ref.version == 2
+    assert payload["token"].get_secret_value() == "two"
+    assert store.versions("acme", "hub") == [1, 2]
+
+
+def test_stale_expected_version_is_a_conflict_and_keeps_the_winner(store: HashiCorpStore) -> None:
+    store.put("acme", "hub", {"token": "v1"})
+    store.put("acme", "hub", {"token": "winner"}, expected_version=1)
+    with pytest.raises(ConflictError) as info:
+        store.put("acme", "hub", {"token": "loser"}, expected_version=1)
+    assert info.value.retryable
+    assert store.get("acme", "hub")["token"].get_secret_value() == "winner"
+
+
+def test_expected_version_zero_means_create_only(store: HashiCorpStore) -> None:
+    store.put("acme", "new", {"token": "first"}, expected_version=0)
+    with pytest.raises(ConflictError):
+        store.put("acme", "new", {"token": "second"}, expected_version=0)
+
+
+def test_missing_secret_is_not_found(store: HashiCorpStore) -> None:
+    with pytest.raises(NotFoundInRegistry, match="acme/nothing"):
+        store.get("acme", "nothing")
+
+
+def test_list_by_tenant_and_all(store: HashiCorpStore) -> None:
+    store.put("acme", "a", {"k": "1"})
+    store.put("acme", "b", {"k": "1"})
+    store.put("acme", "b", {"k": "2"})
+    store.put("globex", "c", {"k": "1"})
+    assert store.list("acme") == [
+        CredentialRef("hashicorp", "acme", "a", 1),
+        CredentialRef("hashicorp", "acme", "b", 2),
+    ]
+    assert {(r.tenant, r.connection) for r in store.list()} == {
+        ("acme", "a"),
+        ("acme", "b"),
+        ("globex", "c"),
+    }
+    assert store.list("nobody") == []
+
+
+def test_delete_removes_every_version(store: HashiCorpStore) -> None:
+    store.put("acme", "gone", {"k": "1"})
+    store.put("acme", "gone", {"k": "2"})
+    store.delete("acme", "gone")
+    with pytest.raises(NotFoundInRegistry):
+        store.get("acme", "gone")
+    assert store.list("acme") == []
+    ref = store.put("acme", "gone", {"k": "3"})
+    assert ref.version == 1  # history went with the metadata
+
+
+@pytest.mark.parametrize("bad", ["", "../etc", "a/b", "x" * 200, "-lead", "sp ace"])
+def test_bad_path_segments_are_refused_before_any_request(
+    target: VaultTarget, store: HashiCorpStore, bad: str
+) -> None:
+    fake = target.require_fake()
+    before = len(fake.requests)
+    with pytest.raises(ConfigurationError):
+        store.put(bad, "conn", {"k": "v"})
+    with pytest.raises(ConfigurationError):
+        store.get("acme", bad)
+    assert len(fake.requests) == before
+
+
+def test_sealed_vault_is_retryable_and_says_unseal(
+    target: VaultTarget, store: HashiCorpStore
+) -> None:
+    fake = target.require_fake()
+    store.put("acme", "s", {"k": "v"})
+    fake.sealed = True
+    with pytest.raises(VaultUnavailableError, match="sealed") as info:
+        store.get("acme", "s")
+    assert info.value.retryable
+    assert "unseal" in str(info.value)
+    fake.sealed = False
+    assert store.get("acme", "s")["k"].get_secret_value() == "v"
+
+
+def test_bad_token_is_forbidden_without_echoing_the_token(target: VaultTarget) -> None:
+    bad = "hvs.not-a-real-token-123456"
+    store = HashiCorpStore(target.settings(token=SecretStr(bad)))
+    with pytest.raises(CredentialError, match="lacks a policy") as info:
+        store.get("acme", "x")
+    assert not info.value.retryable
+    assert bad not in str(info.value)
+    assert f"{target.prefix}/acme/x" in str(info.value)
+
+
+def test_token_without_policy_for_the_path_is_forbidden(target: VaultTarget) -> None:
+    fake = target.require_fake()
+    token = fake.add_token("secret/data/other-prefix/")
+    store = HashiCorpStore(target.settings(token=SecretStr(token)))
+    with pytest.raises(CredentialError, match="lacks a policy"):
+        store.put("acme", "x", {"k": "v"})
+
+
+def test_unreachable_vault_names_vault_addr_not_the_token(target: VaultTarget) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = HashiCorpStore(target.settings(addr=f"http://127.0.0.1:{port}", timeout=2.0))
+    with pytest.raises(VaultUnavailableError, match="VAULT_ADDR") as info:
+        store.get("acme", "x")
+    assert info.value.retryable
+    assert f"127.0.0.1:{port}" in str(info.value)
+    assert target.token not in str(info.value)
+
+
+def test_approle_logs_in_and_logs_in_again_once_after_403(target: VaultTarget) -> None:
+    fake = target.require_fake()
+    fake.add_approle("role-canonry", "secret-id-xyz", "secret/")
+    settings = target.settings(
+        token=None, role_id="role-canonry", secret_id=SecretStr("secret-id-xyz")
+    )
+    store = HashiCorpStore(settings)
+    store.put("acme", "ar", {"k": "v"})
+    logins = [r for r in fake.requests if r[1] == "auth/approle/login"]
+    assert len(logins) == 1
+    fake.revoke_all()  # the AppRole token expires
+    assert store.get("acme", "ar")["k"].get_secret_value() == "v"
+    logins = [r for r in fake.requests if r[1] == "auth/approle/login"]
+    assert len(logins) == 2
+
+
+def test_approle_with_wrong_secret_id_is_a_credential_error(target: VaultTarget) -> None:
+    fake = target.require_fake()
+    fake.add_approle("role-canonry", "right-secret-id")
+    settings = target.settings(token=None, role_id="role-canonry", secret_id=SecretStr("wrong"))
+    with pytest.raises(CredentialError, match="invalid role or secret ID") as info:
+        HashiCorpStore(settings).get("acme", "x")
+    assert "wrong" not in str(info.value).replace("invalid role or secret ID", "")
+
+
+def test_namespace_header_is_sent_and_isolates_data(target: VaultTarget) -> None:
+    fake = target.require_fake()
+    team = HashiCorpStore(target.settings(namespace="team-a"))
+    team.put("acme", "ns", {"k": "v"})
+    assert fake.requests[-1][2]["x-vault-namespace"] == "team-a"
+    with pytest.raises(NotFoundInRegistry):
+        HashiCorpStore(target.settings()).get("acme", "ns")
+    assert team.get("acme", "ns")["k"].get_secret_value() == "v"
+
+
+def test_check_reports_the_token_policies(store: HashiCorpStore) -> None:
+    assert "root" in store.check()
+
+
+def test_reprs_hide_the_token(target: VaultTarget, store: HashiCorpStore) -> None:
+    assert target.token not in repr(store)
+    assert target.token not in repr(store.settings)
+    assert target.token not in repr(store.client)

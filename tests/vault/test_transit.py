@@ -1,0 +1,116 @@
+"""TransitKeyWrapper with the real hvac client against the fake (or a real) Vault Transit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from canonical import ConfigurationError, DecryptionError, KeyNotFoundError
+from tests.fakes.vault_server import VaultTarget, vault_target
+from vault import TransitKeyWrapper, WrappedKey
+
+AAD = b"canonry:v1|tenant=acme|connection=stripe-1"
+OTHER_AAD = b"canonry:v1|tenant=globex|connection=stripe-1"
+
+
+@pytest.fixture
+def target() -> Iterator[VaultTarget]:
+    with vault_target() as t:
+        yield t
+
+
+@pytest.fixture
+def wrapper(target: VaultTarget) -> TransitKeyWrapper:
+    return TransitKeyWrapper(target.settings())
+
+
+def test_wrap_unwrap_round_trip(wrapper: TransitKeyWrapper, target: VaultTarget) -> None:
+    data_key = os.urandom(32)
+    wrapped = wrapper.wrap(data_key, AAD)
+    assert wrapped.wrapper == "transit"
+    assert wrapped.key_id == f"{target.transit_key}:v1"
+    assert wrapped.blob.startswith(b"vault:v1:")
+    assert data_key not in wrapped.blob
+    assert wrapper.unwrap(wrapped, AAD) == data_key
+    assert wrapper.primary_key_id() == f"{target.transit_key}:v1"
+
+
+def test_the_key_is_created_derived(wrapper: TransitKeyWrapper) -> None:
+    info = wrapper.ensure_key()
+    assert info["derived"] is True
+
+
+def test_wrapped_key_moved_to_another_owner_is_rejected(wrapper: TransitKeyWrapper) -> None:
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    with pytest.raises(DecryptionError, match="another tenant"):
+        wrapper.unwrap(wrapped, OTHER_AAD)
+
+
+def test_flipped_bit_in_the_ciphertext_is_rejected(wrapper: TransitKeyWrapper) -> None:
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    raw = bytearray(wrapped.blob)
+    raw[-5] = ord("A") if raw[-5] != ord("A") else ord("B")
+    with pytest.raises(DecryptionError):
+        wrapper.unwrap(replace(wrapped, blob=bytes(raw)), AAD)
+
+
+def test_key_id_must_match_the_ciphertext_version(wrapper: TransitKeyWrapper) -> None:
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    with pytest.raises(DecryptionError):
+        wrapper.unwrap(replace(wrapped, key_id=f"{wrapper.key}:v7"), AAD)
+
+
+def test_a_key_of_another_transit_key_is_not_found(wrapper: TransitKeyWrapper) -> None:
+    wrapped = WrappedKey("transit", "someone-else:v1", b"vault:v1:AAAA")
+    with pytest.raises(KeyNotFoundError, match="someone-else:v1"):
+        wrapper.unwrap(wrapped, AAD)
+
+
+def test_rotate_then_rewrap_moves_to_the_new_version(wrapper: TransitKeyWrapper) -> None:
+    data_key = os.urandom(32)
+    old = wrapper.wrap(data_key, AAD)
+    new_primary = wrapper.rotate_key()
+    assert new_primary == f"{wrapper.key}:v2"
+    assert wrapper.primary_key_id() == new_primary
+    assert wrapper.unwrap(old, AAD) == data_key  # old versions still decrypt
+    rewrapped = wrapper.rewrap(old, AAD)
+    assert rewrapped.key_id == new_primary
+    assert rewrapped.blob.startswith(b"vault:v2:")
+    assert wrapper.unwrap(rewrapped, AAD) == data_key
+    assert wrapper.wrap(data_key, AAD).key_id == new_primary
+
+
+def test_rewrap_with_the_wrong_owner_is_rejected(wrapper: TransitKeyWrapper) -> None:
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    wrapper.rotate_key()
+    with pytest.raises(DecryptionError):
+        wrapper.rewrap(wrapped, OTHER_AAD)
+
+
+def test_non_derived_key_is_refused(target: VaultTarget) -> None:
+    plain = TransitKeyWrapper(target.settings())
+    plain.client.call(
+        "transit/keys",
+        lambda c: c.secrets.transit.create_key(name=target.transit_key, mount_point="transit"),
+    )
+    with pytest.raises(ConfigurationError, match="derived"):
+        plain.wrap(os.urandom(32), AAD)
+
+
+def test_missing_key_without_create_says_how_to_create_it(target: VaultTarget) -> None:
+    wrapper = TransitKeyWrapper(target.settings(), create_key=False)
+    with pytest.raises(ConfigurationError, match="derived=true"):
+        wrapper.primary_key_id()
+
+
+def test_version_below_min_decryption_version_is_key_not_found(target: VaultTarget) -> None:
+    fake = target.require_fake()
+    wrapper = TransitKeyWrapper(target.settings())
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    wrapper.rotate_key()
+    fake.transit[("", target.transit_key)].min_decryption_version = 2
+    with pytest.raises(KeyNotFoundError, match=f"{target.transit_key}:v1"):
+        wrapper.unwrap(wrapped, AAD)
