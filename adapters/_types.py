@@ -93,7 +93,7 @@ class CheckResult:
     def from_error(cls, error: CanonryError) -> CheckResult:
         """A failed check that reports a canonical error (its message, class, status...)."""
         details: dict[str, Any] = {"error": type(error).__name__, "retryable": error.retryable}
-        for name in ("status", "code", "request_id"):
+        for name in ("status", "code", "request_id", "retry_after"):
             value = getattr(error, name, None)
             if value is not None:
                 details[name] = value
