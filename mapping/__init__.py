@@ -1,3 +1,43 @@
-"""mapping package."""
+"""Declarative mappings from vendor records to canonical models, and the engine that applies them.
 
-__all__: list[str] = []
+mapping = Mapping.load("adapters/stripe/mappings/invoices.yaml")
+invoice = mapping.compile().apply(record, source=Source(adapter="stripe", connection_id="c1"))
+"""
+
+from mapping._compile import CompiledMapping
+from mapping._model import Mapping
+from mapping._overrides import AnyMapping, LayeredMapping, MappingOverride
+from mapping._paths import SourcePath, parse_path
+from mapping._registry import (
+    Apply,
+    Context,
+    TransformFactory,
+    TransformSpec,
+    check_args,
+    get_transform,
+    register_transform,
+    transform_names,
+)
+from mapping._rules import CustomFieldsOptions, LinesMapping, Rule, TransformStep
+
+__all__ = [
+    "AnyMapping",
+    "Apply",
+    "CompiledMapping",
+    "Context",
+    "CustomFieldsOptions",
+    "LayeredMapping",
+    "LinesMapping",
+    "Mapping",
+    "MappingOverride",
+    "Rule",
+    "SourcePath",
+    "TransformFactory",
+    "TransformSpec",
+    "TransformStep",
+    "check_args",
+    "get_transform",
+    "parse_path",
+    "register_transform",
+    "transform_names",
+]

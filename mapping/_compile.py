@@ -1,0 +1,274 @@
+"""The compiled mapping: closures over pre-parsed paths and pre-built transforms.
+
+Applying builds one plain dict per record (nested dicts for dotted targets, a list of
+dicts for invoice lines) and validates it once with the canonical model, so the model's
+validation is the only per-field reflection left. A validation failure is translated back
+to the rule that produced the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from canonical import CanonicalModel, MappingError, Source
+from mapping._catchall import catchall_builder
+from mapping._loading import short_repr
+from mapping._paths import parse_path
+from mapping._registry import Apply, Context, build_transform
+from mapping._rules import LinesMapping, Rule, TransformStep
+
+if TYPE_CHECKING:
+    from mapping._model import Mapping
+
+__all__ = ["CompiledMapping"]
+
+Build = Callable[[dict[str, Any], Context], Any]
+"""Produces one value (or None: leave the field out) from a record."""
+
+Origins = dict[tuple[str, ...], tuple[str, str | None]]
+"""Target segments -> (rule name, source path), to explain validation failures."""
+
+
+class CompiledMapping:
+    """A mapping compiled for speed; ``apply`` turns one vendor record into a canonical object."""
+
+    __slots__ = ("_build", "_lines_source", "_origins", "_validate", "mapping", "model")
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.model: type[CanonicalModel] = mapping.model_class
+        self._origins: Origins = {}
+        tree = _tree(mapping.rules)
+        extras: list[tuple[str, Build]] = []
+        self._lines_source: str | None = None
+        if mapping.lines is not None:
+            self._lines_source = mapping.lines.source
+            extras.append(("lines", self._compile_lines(mapping.lines)))
+        catchall = catchall_builder(mapping)
+        if catchall is not None:
+            extras.append(("custom_fields", catchall))
+            self._origins[("custom_fields",)] = ("custom_fields", _catchall_paths(mapping))
+        self._build = _compile_tree(tree, (), self._origins, extras, "")
+        self._validate = self.model.model_validate
+
+    def apply(
+        self, record: dict[str, Any], *, source: Source, keep_remote_data: bool = False
+    ) -> CanonicalModel:
+        """Map one vendor record; ``MappingError`` naming the rule, path and value on failure."""
+        if not isinstance(record, dict):
+            raise MappingError(
+                f"mapping {self.mapping.name!r} needs a vendor record as a dict, "
+                f"got {type(record).__name__}",
+                value=short_repr(record),
+            )
+        data: dict[str, Any] = self._build(record, Context(record))
+        data["source"] = source
+        if keep_remote_data:
+            data["remote_data"] = record
+        try:
+            return self._validate(data)
+        except ValidationError as exc:
+            raise self._explain(exc) from exc
+
+    def apply_many(
+        self,
+        records: Iterable[dict[str, Any]],
+        *,
+        source: Source,
+        keep_remote_data: bool = False,
+    ) -> Iterator[CanonicalModel]:
+        """Map records one by one, lazily; the first failure raises."""
+        for record in records:
+            yield self.apply(record, source=source, keep_remote_data=keep_remote_data)
+
+    def _compile_lines(self, lines: LinesMapping) -> Build:
+        get_items = parse_path(lines.source).getter()
+        build_item = _compile_tree(_tree(lines.rules), ("lines",), self._origins, [], "lines.")
+        where = lines.source
+
+        def build(record: dict[str, Any], ctx: Context) -> list[Any] | None:
+            items = get_items(record)
+            if items is None:
+                return None
+            if not isinstance(items, list):
+                raise MappingError(
+                    f"rule 'lines': {where!r} should hold a list of line items",
+                    rule="lines",
+                    path=where,
+                    value=short_repr(items),
+                )
+            root = ctx.root
+            out = []
+            for index, item in enumerate(items):
+                try:
+                    out.append(build_item(item, Context(item, root)))
+                except MappingError as exc:
+                    raise _in_line(exc, where, index) from exc
+            return out
+
+        return build
+
+    def _explain(self, exc: ValidationError) -> MappingError:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err["loc"])
+        names = tuple(str(p) for p in loc if not isinstance(p, int))
+        index = next((p for p in loc if isinstance(p, int)), None)
+        rule, path = None, None
+        for cut in range(len(names), 0, -1):
+            if names[:cut] in self._origins:
+                rule, path = self._origins[names[:cut]]
+                break
+        if rule is not None and rule.startswith("lines.") and index is not None:
+            path = f"{self._lines_source}[{index}].{path}"
+        value = None if err["type"] == "missing" else short_repr(err["input"])
+        field = ".".join(str(p) for p in loc) or self.model.__name__
+        origin = f" (rule {rule!r}, from {path!r})" if rule else ""
+        return MappingError(
+            f"mapping {self.mapping.name!r}: {field}{origin} is invalid: {err['msg']}; got {value}",
+            rule=rule,
+            path=path,
+            value=value,
+            hint="fix the rule or the vendor data; nothing was mapped",
+        )
+
+
+def _in_line(exc: MappingError, where: str, index: int) -> MappingError:
+    path = f"{where}[{index}].{exc.path}" if exc.path else f"{where}[{index}]"
+    return MappingError(exc.message, rule=exc.rule, path=path, value=exc.value, hint=exc.hint)
+
+
+def _catchall_paths(mapping: Mapping) -> str:
+    options = mapping.custom_fields
+    parts = list(options.from_) + (["<unmapped fields>"] if options.include_unmapped else [])
+    return ", ".join(parts)
+
+
+Tree = dict[str, "Rule | Tree"]
+
+
+def _tree(rules: dict[str, Rule]) -> Tree:
+    root: Tree = {}
+    for target, rule in rules.items():
+        node = root
+        *parents, leaf = target.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)
+            node = child
+        node[leaf] = rule
+    return root
+
+
+def _compile_tree(
+    tree: Tree,
+    at: tuple[str, ...],
+    origins: Origins,
+    extras: list[tuple[str, Build]],
+    prefix: str,
+) -> Callable[[dict[str, Any], Context], dict[str, Any]]:
+    entries: list[tuple[str, Build]] = []
+    for key, node in tree.items():
+        target = (*at, key)
+        if isinstance(node, dict):
+            sub = _compile_tree(node, target, origins, [], prefix)
+            entries.append((key, _nonempty(sub)))
+        else:
+            name = prefix + ".".join(target[1:] if prefix else target)
+            origins[target] = (name, node.source or ", ".join(node.sources or ()))
+            entries.append((key, _rule_build(name, node)))
+    entries = _merge_extras(entries, extras)
+    frozen = tuple(entries)
+
+    def build(record: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, produce in frozen:
+            value = produce(record, ctx)
+            if value is not None:
+                out[key] = value
+        return out
+
+    return build
+
+
+def _nonempty(sub: Callable[[dict[str, Any], Context], dict[str, Any]]) -> Build:
+    return lambda record, ctx: sub(record, ctx) or None
+
+
+def _merge_extras(
+    entries: list[tuple[str, Build]], extras: list[tuple[str, Build]]
+) -> list[tuple[str, Build]]:
+    """Add the lines/custom-fields builders; explicit custom_fields rules win over the catch-all."""
+    for key, extra in extras:
+        explicit = next((b for k, b in entries if k == key), None)
+        if explicit is None:
+            entries.append((key, extra))
+            continue
+        entries = [(k, b) for k, b in entries if k != key]
+        entries.append((key, _layered(extra, explicit)))
+    return entries
+
+
+def _layered(under: Build, over: Build) -> Build:
+    def build(record: dict[str, Any], ctx: Context) -> Any:
+        low, high = under(record, ctx), over(record, ctx)
+        if isinstance(low, dict) and isinstance(high, dict):
+            return {**low, **high} or None
+        return high if high is not None else low
+
+    return build
+
+
+def _chain(steps: tuple[TransformStep, ...]) -> Apply | None:
+    applies = [build_transform(step.name, step.args) for step in steps]
+    if not applies:
+        return None
+    if len(applies) == 1:
+        return applies[0]
+
+    def chained(value: Any, ctx: Context) -> Any:
+        for apply in applies:
+            value = apply(value, ctx)
+            if value is None:
+                return None
+        return value
+
+    return chained
+
+
+def _rule_build(name: str, rule: Rule) -> Build:
+    if "const" in rule.model_fields_set:
+        const = rule.const
+        return lambda record, ctx: const
+    default, apply = rule.default, _chain(rule.steps())
+    getters = [p.getter() for p in rule.parsed_paths()]
+    path = ", ".join(rule.paths())
+    many = rule.sources is not None
+    get = getters[0] if not many else (lambda record: [g(record) for g in getters])
+    if apply is None and default is None:
+        return lambda record, ctx: get(record)
+
+    def build(record: dict[str, Any], ctx: Context) -> Any:
+        value = get(record)
+        if apply is not None and (many or value is not None):
+            try:
+                value = apply(value, ctx)
+            except Exception as exc:  # a transform's refusal, or a plugin's bug: report both
+                raise _rule_error(name, path, value, exc) from exc
+        return default if value is None else value
+
+    return build
+
+
+def _rule_error(name: str, path: str, value: Any, exc: Exception) -> MappingError:
+    reason = exc.message if isinstance(exc, MappingError) else str(exc) or type(exc).__name__
+    shown = short_repr(value)
+    return MappingError(
+        f"rule {name!r} cannot map {shown} from {path!r}: {reason}",
+        rule=name,
+        path=path,
+        value=shown,
+        hint="fix the rule's transform/args or the vendor data",
+    )
