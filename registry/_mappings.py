@@ -10,14 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from sqlmodel import Session, col, func, select
 
 from adapters import Adapter
-from canonical import CanonicalModel, MappingError, NotFoundInRegistry, Source
+from canonical import CanonicalModel, NotFoundInRegistry, Source
 from registry._tables import MappingStatus, MappingVersionRow, utcnow
+
+if TYPE_CHECKING:
+    from mapping import AnyMapping, MappingOverride
 
 __all__ = [
     "RecordMapper",
@@ -33,32 +35,20 @@ __all__ = [
 RecordMapper = Callable[[dict[str, Any]], CanonicalModel]
 
 
-def parse_override(text: str) -> Any:
-    """Parse a mapping override (YAML or JSON) into ``mapping.MappingOverride``."""
+def parse_override(text: str) -> MappingOverride:
+    """Parse a mapping override (YAML or JSON text); ``MappingError`` says what is wrong."""
     from mapping import MappingOverride
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(
-            "the mapping override is not valid YAML or JSON", hint="fix the syntax and retry"
-        ) from exc
-    try:
-        return MappingOverride.model_validate(data)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise MappingError(
-            "the mapping override does not fit the override schema",
-            hint="check the field names against the mapping documentation",
-        ) from exc
+    return MappingOverride.from_yaml(text)
 
 
 def compile_mapper(
     adapter: Adapter, stream: str, override_text: str | None, *, keep_remote_data: bool
 ) -> RecordMapper:
     """Compile the active mapping of ``stream`` into a record -> canonical object function."""
-    base = adapter.default_mapping(stream)
+    base: AnyMapping = adapter.default_mapping(stream)
     if override_text:
-        base = base.with_overrides(parse_override(override_text))
+        base = adapter.default_mapping(stream).with_overrides(parse_override(override_text))
     compiled = base.compile()
     source = Source(adapter=adapter.key, connection_id=adapter.connection_id)
     mapper: RecordMapper = partial(compiled.apply, source=source, keep_remote_data=keep_remote_data)

@@ -6,7 +6,18 @@ from importlib.metadata import version
 
 import typer
 
-from registry.cli import _schema, _vault
+from registry.cli import (
+    _adapters,
+    _audit,
+    _connections,
+    _credentials,
+    _db,
+    _init,
+    _schema,
+    _sync,
+    _vault,
+)
+from registry.cli._common import CanonryGroup, CliState
 
 __all__ = ["app", "main"]
 
@@ -16,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=CanonryGroup,
 )
 
 
@@ -27,15 +39,38 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     show_version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    tenant: str = typer.Option(
+        "default", "--tenant", envvar="CANONRY_TENANT", help="The tenant to act for."
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="CANONRY_DATABASE_URL",
+        help="SQLAlchemy URL of the registry database (default sqlite:///canonry.db).",
+        show_default=False,
+    ),
 ) -> None:
-    """Canonry admin CLI."""
+    """Canonry admin CLI.
+
+    Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; 3 not found (in this
+    tenant); 4 credentials refused, re-authorisation needed.
+    """
+    ctx.obj = CliState(tenant=tenant, database_url=database_url)
 
 
 app.add_typer(_schema.app, name="schema")
 app.add_typer(_vault.app, name="vault")
+app.command("init")(_init.init)
+app.add_typer(_db.app, name="db")
+app.add_typer(_adapters.app, name="adapters")
+app.add_typer(_connections.app, name="connections")
+app.add_typer(_credentials.app, name="credentials")
+app.command("sync")(_sync.sync)
+app.command("audit")(_audit.audit)
 
 
 def main() -> None:
