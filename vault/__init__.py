@@ -6,7 +6,12 @@ from vault._hashicorp import HashiCorpStore
 from vault._hashicorp_config import VaultSettings
 from vault._keyring import LocalKeyring, default_key_file, init_local_keyring
 from vault._local import LocalCredentialStore
+from vault._locks import ConnectionLock, ThreadConnectionLock
+from vault._locks_sql import SqlConnectionLock
 from vault._masterkeys import parse_master_keys
+from vault._oauth import OAuthRefresher
+from vault._oauth_http import TokenEndpoint
+from vault._oauth_token import OAuthToken, load_token, save_token
 from vault._rotation import RotationProgress, RotationReport, retire_key, rotate
 from vault._store import CredentialRef, CredentialStore, SecretPayload
 from vault._tables import CredentialRow
@@ -14,6 +19,7 @@ from vault._transit import TransitKeyWrapper
 from vault._wrapping import KeyWrapper, WrappedKey
 
 __all__ = [
+    "ConnectionLock",
     "CredentialRef",
     "CredentialRow",
     "CredentialStore",
@@ -21,18 +27,25 @@ __all__ = [
     "KeyWrapper",
     "LocalCredentialStore",
     "LocalKeyring",
+    "OAuthRefresher",
+    "OAuthToken",
     "RotationProgress",
     "RotationReport",
     "SecretPayload",
+    "SqlConnectionLock",
+    "ThreadConnectionLock",
+    "TokenEndpoint",
     "TransitKeyWrapper",
     "VaultSettings",
     "WrappedKey",
     "default_key_file",
     "init_local_keyring",
+    "load_token",
     "make_engine",
     "parse_master_keys",
     "retire_key",
     "rotate",
+    "save_token",
     "store_from_env",
     "wrapper_from_env",
 ]
