@@ -94,8 +94,8 @@ def test_crash_after_some_batches_then_resume(file_store: LocalCredentialStore) 
     assert not report.new_key
     assert (report.primary_key_id, report.rewrapped) == (new, 4)
     retire_key(fresh, old)
-    assert LocalKeyring.load(path).key_ids() == [new]  # type: ignore[arg-type]
-    _assert_readable(LocalCredentialStore(file_store.engine, LocalKeyring.load(path)), expected)  # type: ignore[arg-type]
+    assert LocalKeyring.load(path).key_ids() == [new]
+    _assert_readable(LocalCredentialStore(file_store.engine, LocalKeyring.load(path)), expected)
 
 
 _CHILD = textwrap.dedent(
