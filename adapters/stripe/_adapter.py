@@ -1,0 +1,90 @@
+"""The Stripe adapter: customers and invoices through the official ``stripe`` SDK."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from collections.abc import Mapping as AbstractMapping
+from importlib import resources
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel
+
+from adapters._contract import Adapter, Capability, CheckResult, Cursor, Page, StreamSpec
+from adapters.stripe._client import StripeClient
+from adapters.stripe._config import StripeConfig, StripeCredentials
+from adapters.stripe._resources import RESOURCES
+from adapters.stripe._sync import StripeStreamReader
+from canonical import AdapterError
+
+__all__ = ["StripeAdapter"]
+
+_SAMPLES = {"customers": "customer.json", "invoices": "invoice.json"}
+
+
+class StripeAdapter(Adapter):
+    """Stripe customers and invoices; full sync by listing, incremental by ``/v1/events``."""
+
+    key: ClassVar[str] = "stripe"
+    display_name: ClassVar[str] = "Stripe"
+    version: ClassVar[str] = "1.0.0"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.FULL_SYNC, Capability.INCREMENTAL_SYNC, Capability.DELETES}
+    )
+    config_model: ClassVar[type[BaseModel]] = StripeConfig
+    credentials_model: ClassVar[type[BaseModel]] = StripeCredentials
+    streams: ClassVar[tuple[StreamSpec, ...]] = (
+        StreamSpec("customers", "Customer", "Stripe customers (deleted ones as tombstones)"),
+        StreamSpec("invoices", "Invoice", "Stripe invoices with all their lines"),
+    )
+
+    config: StripeConfig
+    credentials: StripeCredentials
+
+    def __init__(
+        self,
+        config: BaseModel | AbstractMapping[str, Any] | None = None,
+        credentials: BaseModel | AbstractMapping[str, Any] | None = None,
+        *,
+        connection_id: str = "local",
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(config, credentials, connection_id=connection_id, http=http)
+        self._sleep = sleep
+        self._clock = clock
+        self._client: StripeClient | None = None
+
+    @property
+    def client(self) -> StripeClient:
+        """The connection's SDK client, built on first use."""
+        if self._client is None:
+            self._client = StripeClient(
+                self.credentials.api_key, self.config, http=self.http, sleep=self._sleep
+            )
+        return self._client
+
+    def check(self) -> CheckResult:
+        """List one customer: proves the key, the account header and read access."""
+        try:
+            self.client.list_page("/v1/customers", limit=1)
+        except AdapterError as exc:
+            details = {"error": type(exc).__name__, "status": exc.status, "code": exc.code}
+            return CheckResult(ok=False, message=str(exc), details=details)
+        where = f" (account {self.config.account_id})" if self.config.account_id else ""
+        return CheckResult(ok=True, message=f"Stripe answered{where}")
+
+    def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:
+        self.stream(stream)
+        reader = StripeStreamReader(self.client, RESOURCES[stream], now=self._clock)
+        return reader.read(cursor)
+
+    def sample_records(self, stream: str) -> list[dict[str, Any]]:
+        """Stripe's own published example objects (stripe/openapi fixtures, MIT)."""
+        self.stream(stream)
+        text = resources.files(__package__).joinpath("samples", _SAMPLES[stream]).read_text()
+        record: dict[str, Any] = json.loads(text)
+        return [record]

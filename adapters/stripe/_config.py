@@ -1,0 +1,60 @@
+"""Settings and credentials of a Stripe connection."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+__all__ = ["STRIPE_API_VERSION", "StripeConfig", "StripeCredentials"]
+
+STRIPE_API_VERSION = "2026-10-28.endive"
+"""The Stripe API version the default mappings were written for (sent as ``Stripe-Version``).
+
+The shapes in ``mappings/*.yaml`` follow this version: invoice lines carry ``pricing`` and
+``taxes``, invoices carry ``total_taxes`` and ``total_discount_amounts`` (no ``tax``).
+"""
+
+
+class StripeConfig(BaseModel):
+    """Non-secret settings of one Stripe connection."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    account_id: str | None = Field(
+        default=None,
+        pattern=r"^acct_[A-Za-z0-9]+$",
+        description="Connect account to act on (sent as the Stripe-Account header)",
+    )
+    api_base: str = Field(
+        default="https://api.stripe.com", description="API base URL (a fake in tests)"
+    )
+    api_version: str = Field(
+        default=STRIPE_API_VERSION, description="Stripe-Version; change only with the mappings"
+    )
+    page_size: int = Field(default=100, ge=1, le=100, description="objects per list request")
+    max_network_retries: int = Field(
+        default=2, ge=0, le=10, description="SDK retries on connection errors, 409 and 5xx"
+    )
+    rate_limit_retries: int = Field(
+        default=4, ge=0, le=20, description="our retries of a 429, waiting Retry-After"
+    )
+    timeout: float = Field(default=30.0, gt=0, le=300, description="seconds per request")
+    expand_customer: bool = Field(
+        default=False, description="expand invoice.customer into the customer object"
+    )
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=30,
+        description="Stripe keeps events this long; older cursors fall back to a full sync",
+    )
+
+
+class StripeCredentials(BaseModel):
+    """Secrets of one Stripe connection; never logged, never echoed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_key: SecretStr = Field(description="secret or restricted key (sk_... / rk_...)")
+    webhook_secrets: list[SecretStr] = Field(
+        default_factory=list, description="endpoint signing secrets (whsec_...)"
+    )
