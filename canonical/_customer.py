@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from canonical._base import CanonicalModel
+from canonical._currencies import CurrencyCode
 from canonical._values import Address, Email, Phone
 
 __all__ = ["Customer", "CustomerKind"]
@@ -33,5 +34,5 @@ class Customer(CanonicalModel):
     phone: Phone | None = None
     billing_address: Address | None = None
     shipping_address: Address | None = None
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode | None = Field(default=None, description="default billing currency")
     description: str | None = None

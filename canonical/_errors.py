@@ -5,6 +5,7 @@
     ├── ValidationFailed            input that does not fit a model (carries the pydantic errors)
     ├── MappingError                a mapping that cannot load or a record it cannot map
     ├── SchemaError                 schema export, drift or payload-upgrade problems
+    ├── CurrencyMismatchError       arithmetic or comparison across two currencies
     ├── CredentialError             the credential store and its keys
     │   ├── KeyNotFoundError        a ciphertext needs a key the keyring does not hold
     │   ├── DecryptionError         tampered, moved or wrongly keyed ciphertext
@@ -41,6 +42,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CredentialError",
+    "CurrencyMismatchError",
     "DecryptionError",
     "InvalidRequestError",
     "KeyNotFoundError",
@@ -115,6 +117,19 @@ class MappingError(CanonryError):
 
 class SchemaError(CanonryError):
     """Schema export, drift detection or upgrading a stored payload failed."""
+
+
+class CurrencyMismatchError(CanonryError):
+    """Money arithmetic or comparison across two currencies; ``left``/``right`` are the codes."""
+
+    def __init__(self, operation: str, left: str, right: str) -> None:
+        super().__init__(
+            f"cannot {operation} {left} and {right}: the amounts are in different currencies",
+            hint="convert one amount to the other's currency first",
+        )
+        self.operation = operation
+        self.left = left
+        self.right = right
 
 
 class CredentialError(CanonryError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar, Literal
@@ -9,6 +10,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canonical._base import CanonicalModel, UtcDatetime
+from canonical._currencies import CurrencyCode
 from canonical._money import Money
 
 __all__ = ["Invoice", "InvoiceLine", "InvoiceStatus"]
@@ -22,8 +24,14 @@ class InvoiceStatus(StrEnum):
     UNCOLLECTIBLE = "uncollectible"
 
 
+_LINE_MONEY_FIELDS = ("unit_amount", "amount", "discount", "tax")
+
+
 class InvoiceLine(BaseModel):
-    """One line of an invoice. ``amount`` is the line total before invoice-level tax."""
+    """One line of an invoice. ``amount`` is the line total before invoice-level tax.
+
+    Every amount of a line is in the same currency.
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -37,6 +45,24 @@ class InvoiceLine(BaseModel):
     product_remote_id: str | None = None
     period_start: UtcDatetime | None = None
     period_end: UtcDatetime | None = None
+
+    def amounts(self) -> Iterator[tuple[str, Money]]:
+        """``(field name, Money)`` for every amount the line holds."""
+        for name in _LINE_MONEY_FIELDS:
+            money = getattr(self, name)
+            if money is not None:
+                yield name, money
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> InvoiceLine:
+        currency = self.amount.currency
+        for name, money in self.amounts():
+            if money.currency != currency:
+                raise ValueError(
+                    f"line amount is in {currency} but {name} is in {money.currency}; "
+                    "all amounts of a line share one currency"
+                )
+        return self
 
 
 _MONEY_FIELDS = (
@@ -60,7 +86,7 @@ class Invoice(CanonicalModel):
     customer_id: str | None = Field(default=None, description="Canonry id of the customer")
     customer_remote_id: str | None = Field(default=None, description="vendor id of the customer")
     status: InvoiceStatus
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
     lines: list[InvoiceLine] = Field(default_factory=list)
     subtotal: Money | None = None
     discount: Money | None = None
@@ -76,13 +102,22 @@ class Invoice(CanonicalModel):
     period_end: UtcDatetime | None = None
     memo: str | None = None
 
+    def amounts(self) -> Iterator[tuple[str, Money]]:
+        """``(path, Money)`` for every amount on the invoice and its lines."""
+        for name in _MONEY_FIELDS:
+            money = getattr(self, name)
+            if money is not None:
+                yield name, money
+        for index, line in enumerate(self.lines):
+            for name, money in line.amounts():
+                yield f"lines[{index}].{name}", money
+
     @model_validator(mode="after")
     def _one_currency(self) -> Invoice:
-        amounts = [getattr(self, name) for name in _MONEY_FIELDS]
-        amounts += [line.amount for line in self.lines]
-        for money in amounts:
-            if money is not None and money.currency != self.currency:
+        for path, money in self.amounts():
+            if money.currency != self.currency:
                 raise ValueError(
-                    f"invoice is in {self.currency} but holds an amount in {money.currency}"
+                    f"invoice is in {self.currency} but {path} is in {money.currency}; "
+                    "every amount of an invoice is in the invoice currency"
                 )
         return self

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Address", "Email", "Phone"]
 
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+((ext\.?|x|#)\s*[0-9]+)?$", re.IGNORECASE)
+_PHONE = re.compile(
+    r"^(?P<number>\+?[0-9 ().\-/]+?)\s*(?:(?:ext\.?|x|#)\s*(?P<ext>[0-9]+))?$",
+    re.IGNORECASE,
+)
+_MIN_DIGITS = 4
+_MAX_DIGITS = 17  # E.164 allows 15; leave room for trunk prefixes such as (0)
 
 
 def _email(value: str) -> str:
@@ -23,9 +28,13 @@ def _email(value: str) -> str:
 
 def _phone(value: str) -> str:
     cleaned = " ".join(value.split())
-    digits = sum(ch.isdigit() for ch in cleaned.split("x")[0])
-    if not _PHONE_CHARS.match(cleaned) or not 4 <= digits <= 17:
-        raise ValueError("not a phone number: expected digits with optional +, spaces, ()-./")
+    match = _PHONE.match(cleaned)
+    digits = sum(ch.isdigit() for ch in match.group("number")) if match else 0
+    if not _MIN_DIGITS <= digits <= _MAX_DIGITS:
+        raise ValueError(
+            "not a phone number: expected 4 to 17 digits with optional leading +, "
+            "spaces, ()-./ and an extension such as 'ext. 12' or 'x12'"
+        )
     return cleaned
 
 
@@ -37,9 +46,13 @@ Phone = Annotated[str, AfterValidator(_phone)]
 
 
 class Address(BaseModel):
-    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
+    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Vendors often send blank strings for unknown parts: they become ``None``. Surrounding
+    whitespace is trimmed and ``country`` is upper-cased (``"us"`` -> ``"US"``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     line1: str | None = None
     line2: str | None = None
@@ -47,3 +60,20 @@ class Address(BaseModel):
     region: str | None = Field(default=None, description="state, province or county")
     postal_code: str | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks_to_none(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cleaned = {
+            k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()
+        }
+        country = cleaned.get("country")
+        if isinstance(country, str):
+            cleaned["country"] = country.strip().upper()
+        return cleaned
+
+    def is_empty(self) -> bool:
+        """Whether every part is missing (vendors often send an all-blank address)."""
+        return all(value is None for value in self.model_dump().values())
