@@ -120,7 +120,8 @@ def test_invalid_credentials_raise_validation_failed_without_the_secret() -> Non
     rendered = " ".join([str(error), repr(error), repr(error.errors), str(error.hint)])
     assert short_secret not in rendered
     assert SECRET not in rendered
-    assert "api_key" in str(error) and "extra_token" in str(error)
+    assert "api_key" in str(error)
+    assert "extra_token" in str(error)
     assert {tuple(e["loc"]) for e in error.errors} == {("api_key",), ("extra_token",)}
     assert all("input" not in e for e in error.errors)
 
@@ -202,7 +203,7 @@ def test_model_for_resolves_the_canonical_model_of_a_stream() -> None:
 
 
 def test_model_for_refuses_a_name_that_is_not_a_canonical_model() -> None:
-    with pytest.raises(ConfigurationError, match="'Widget'.*not a canonical model"):
+    with pytest.raises(ConfigurationError, match=r"'Widget'.*not a canonical model"):
         make().model_for("widgets")
     with pytest.raises(ConfigurationError, match="known streams"):
         make().model_for("nope")
@@ -273,7 +274,8 @@ def test_context_manager_calls_close_and_leaves_the_injected_client_open() -> No
 
 def test_api_version_is_major_minor_and_the_default() -> None:
     major, minor = ADAPTER_API_VERSION.split(".")
-    assert major.isdigit() and minor.isdigit()
+    assert major.isdigit()
+    assert minor.isdigit()
     assert ToyAdapter.api_version == ADAPTER_API_VERSION
 
 

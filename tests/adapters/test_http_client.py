@@ -130,9 +130,9 @@ def test_read_timeout_on_post_is_not_repeated(
     http_server: LoopbackHTTPServer, sleeps: list[float]
 ) -> None:
     http_server.enqueue(Reply(stall=True))
-    with VendorHTTPClient(http_server.url, timeout=0.3, sleep=sleeps.append) as vendor:
-        with pytest.raises(VendorConnectionError) as caught:
-            vendor.request("POST", "/charges", json={"amount": 1})
+    vendor = VendorHTTPClient(http_server.url, timeout=0.3, sleep=sleeps.append)
+    with vendor, pytest.raises(VendorConnectionError) as caught:
+        vendor.request("POST", "/charges", json={"amount": 1})
     assert caught.value.code == "timeout"
     assert caught.value.retryable is True
     assert sleeps == []
@@ -142,9 +142,9 @@ def test_read_timeout_on_post_is_not_repeated(
 def test_connection_refused_gives_up_after_max_attempts(sleeps: list[float]) -> None:
     policy = RetryPolicy(max_attempts=4, jitter=False, backoff_base=1.0, backoff_cap=3.0)
     base = f"http://127.0.0.1:{unused_port()}/api"
-    with VendorHTTPClient(base, retry=policy, sleep=sleeps.append) as vendor:
-        with pytest.raises(VendorConnectionError) as caught:
-            vendor.get_json("/customers", params={"api_key": TOKEN})
+    vendor = VendorHTTPClient(base, retry=policy, sleep=sleeps.append)
+    with vendor, pytest.raises(VendorConnectionError) as caught:
+        vendor.get_json("/customers", params={"api_key": TOKEN})
     error = caught.value
     assert sleeps == [1.0, 2.0, 3.0]
     assert error.retryable is True
@@ -186,11 +186,13 @@ def test_retry_after_beyond_the_cap_fails_at_once_for_a_scheduler(
     http_server: LoopbackHTTPServer, sleeps: list[float]
 ) -> None:
     http_server.enqueue(Reply(429, headers={"Retry-After": "3600"}), OK)
-    with VendorHTTPClient(
-        http_server.url, retry=RetryPolicy(retry_after_cap=60), sleep=sleeps.append
-    ) as vendor:
-        with pytest.raises(RateLimitError) as caught:
-            vendor.get_json("/customers")
+    with (
+        VendorHTTPClient(
+            http_server.url, retry=RetryPolicy(retry_after_cap=60), sleep=sleeps.append
+        ) as vendor,
+        pytest.raises(RateLimitError) as caught,
+    ):
+        vendor.get_json("/customers")
     assert caught.value.retry_after == 3600.0
     assert caught.value.retryable is True
     assert sleeps == []
@@ -224,7 +226,8 @@ def test_terminal_statuses_are_not_retried(
     assert type(error) is error_class
     assert (error.status, error.retryable) == (status, False)
     assert str(error).startswith(f"GET /v1/customers/cus_1 failed: HTTP {status}")
-    assert TOKEN not in str(error) and TOKEN not in repr(error)
+    assert TOKEN not in str(error)
+    assert TOKEN not in repr(error)
     assert sleeps == []
     assert len(http_server.requests) == 1
 
