@@ -9,6 +9,7 @@ others load as usual. ``CANONRY_PLUGINS`` (or ``allow=``) restricts which plugin
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 import os
@@ -42,12 +43,13 @@ def load_adapters(
     ``allow`` lists entry-point names, adapter keys or distribution names to load; when
     None, ``CANONRY_PLUGINS`` in ``environ`` (comma-separated) does; when both are absent
     or empty, every plugin loads. Results are cached per process and per allow-list;
-    ``refresh=True`` scans the installed distributions again.
+    ``refresh=True`` drops every cached result and scans the installed distributions again.
     """
     allowed = _allowed(allow, environ)
     with _lock:
         if refresh:
             importlib.invalidate_caches()
+            _cache.clear()
         elif allowed in _cache:
             return _cache[allowed]
         report = _discover(allowed)
@@ -64,9 +66,10 @@ def _allowed(allow: Iterable[str] | None, environ: Mapping[str, str]) -> frozens
 def _discover(allowed: frozenset[str] | None) -> PluginReport:
     points = sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order)
     selector = _Selector(allowed, points)
-    report = PluginReport(unmatched_allow=selector.unmatched)
+    report = PluginReport()
     for point in points:
         _load_one(point, selector, report)
+    report = dataclasses.replace(report, unmatched_allow=selector.unmatched)
     if selector.unmatched:
         logger.warning(
             "%s names %s, but no installed plugin has that name, key or distribution",

@@ -77,6 +77,9 @@ def _read_declaration(cls: type[Adapter]) -> AdapterDeclaration:
         raise PluginProblem("invalid", f"{cls.__qualname__}.version must be a non-empty string")
     _check_streams(cls)
     _check_models(cls)
+    for method in ("check", "read"):
+        if not callable(_attr(cls, method)):
+            raise PluginProblem("invalid", f"{cls.__qualname__}.{method} is not a method")
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
         raise PluginProblem("invalid", f"{cls.__qualname__} does not implement {missing}")
