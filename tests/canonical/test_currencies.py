@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
@@ -87,7 +89,7 @@ def test_exponent_accepts_vendor_lower_case() -> None:
 
 def test_every_code_is_three_upper_case_letters() -> None:
     for code in [*active_currencies(), *WITHDRAWN_CURRENCIES]:
-        assert len(code) == 3 and code.isalpha() and code.isupper(), code
+        assert re.fullmatch("[A-Z]{3}", code), code
     assert not set(active_currencies()) & set(WITHDRAWN_CURRENCIES)
 
 
