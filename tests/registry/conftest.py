@@ -1,0 +1,117 @@
+"""Registry fixtures: a migrated database, a real local credential store, the fake API."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from registry import Registry, create_engine, upgrade
+from tests.registry.fake_adapter import FakeAdapter, FakeAPI
+from vault import LocalCredentialStore, LocalKeyring
+
+REPO = Path(__file__).resolve().parents[2]
+API_KEY = "sk_test_registry_4f1c9e"  # the secret the tests hunt for in outputs
+
+MakeRegistry = Callable[..., Registry]
+
+
+def migrate(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return migrate(f"sqlite:///{tmp_path / 'canonry.db'}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return migrate(f"sqlite:///{tmp_path / 'canonry.db'}")
+    url: str = request.getfixturevalue("postgres_url")
+    return migrate(url)
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeAPI]:
+    api = FakeAPI(total=250)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def make_registry(database_url: str) -> Iterator[MakeRegistry]:
+    keyring = LocalKeyring.generate()
+    opened: list[Registry] = []
+    engines = []
+
+    def make(tenant: str = "acme", **kwargs: object) -> Registry:
+        engine = create_engine(database_url)
+        engines.append(engine)
+        kwargs.setdefault("credentials", LocalCredentialStore(engine, keyring, create_table=False))
+        kwargs.setdefault("adapters", {"fake": FakeAdapter})
+        registry = Registry(database_url, tenant=tenant, **kwargs)  # type: ignore[arg-type]
+        opened.append(registry)
+        return registry
+
+    yield make
+    for registry in opened:
+        registry.close()
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def registry(make_registry: MakeRegistry) -> Registry:
+    return make_registry()
+
+
+@pytest.fixture
+def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory whose dist-info registers the fake adapter in ``canonry.adapters``."""
+    root = tmp_path_factory.mktemp("plugin")
+    info = root / "canonry_fake_adapter-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: canonry-fake-adapter\nVersion: 1.2.3\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[canonry.adapters]\nfake = tests.registry.fake_adapter:FakeAdapter\n"
+    )
+    return root
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, sqlite_url: str, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """Environment for the CLI, in-process (monkeypatched) and for subprocesses."""
+    from plugins import load_adapters
+
+    env = {
+        "CANONRY_DATABASE_URL": sqlite_url,
+        "CANONRY_KEY_FILE": str(tmp_path / "canonry.keys"),
+        "CANONRY_TENANT": "acme",
+        "CANONRY_VAULT": "local",
+        "CANONRY_PLUGINS": "",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("CANONRY_MASTER_KEYS", raising=False)
+    monkeypatch.syspath_prepend(str(plugin_path))
+    load_adapters(refresh=True)
+    full = dict(os.environ)
+    full["PYTHONPATH"] = os.pathsep.join([str(plugin_path), str(REPO)])
+    yield full
+    if str(plugin_path) in sys.path:
+        sys.path.remove(str(plugin_path))
+    load_adapters(refresh=True)

@@ -1,0 +1,148 @@
+"""Registry.sync: checkpoints, resume, full resync, mapping failures, re-authorisation."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from canonical import ConflictError, ConfigurationError, Customer, MappingError
+from canonical import ReauthorizationRequired
+from registry import ConnectionStatus, Registry, RunStatus, SyncProgress
+from tests.registry.conftest import API_KEY
+from tests.registry.fake_adapter import FakeAPI
+
+
+@pytest.fixture
+def conn(registry: Registry, fake_api: FakeAPI) -> str:
+    config = {"base_url": fake_api.url, "page_size": 50}
+    return registry.add_connection("billing", "fake", config, {"api_key": API_KEY}).id
+
+
+def ids(objects: list[Customer]) -> list[int]:
+    return [int(o.remote_id.removeprefix("cus_")) for o in objects]
+
+
+def test_sync_streams_canonical_objects_and_checkpoints(
+    registry: Registry, conn: str, fake_api: FakeAPI
+) -> None:
+    seen: list[SyncProgress] = []
+    objects = list(registry.sync(conn, "customers", progress=seen.append))
+    assert ids(objects) == list(range(250))
+    first = objects[0]
+    assert isinstance(first, Customer)
+    assert (first.name, str(first.email)) == ("Customer 0", "customer0@example.com")
+    assert first.source.connection_id == conn and first.source.adapter == "fake"
+    assert [(p.pages, p.records) for p in seen[:2]] == [(1, 50), (2, 100)]
+    assert seen[-1].done and seen[-1].records == 250
+    state = registry.sync_state(conn, "customers")
+    assert state is not None
+    assert (state.cursor, state.records_synced, state.last_status) == (
+        {"offset": 250},
+        250,
+        RunStatus.SUCCEEDED,
+    )
+    [run] = registry.sync_runs(conn)
+    assert (run.status, run.pages, run.records, run.finished_at is not None) == (
+        RunStatus.SUCCEEDED,
+        5,
+        250,
+        True,
+    )
+
+
+def test_incremental_then_full_resync(registry: Registry, conn: str, fake_api: FakeAPI) -> None:
+    assert len(list(registry.sync(conn, "customers"))) == 250
+    assert list(registry.sync(conn, "customers")) == []
+    fake_api.total = 280
+    assert ids(list(registry.sync(conn, "customers"))) == list(range(250, 280))
+    assert ids(list(registry.sync(conn, "customers", full=True))) == list(range(280))
+    state = registry.sync_state(conn, "customers")
+    assert state is not None and state.records_synced == 280
+    assert [r.full for r in registry.sync_runs(conn)][0] is True
+
+
+def test_stopping_mid_page_resumes_at_that_page_without_skipping(
+    registry: Registry, conn: str
+) -> None:
+    stream = registry.sync(conn, "customers")
+    taken = list(itertools.islice(stream, 120))
+    stream.close()  # the consumer stops in the third page (records 100..149)
+    assert registry.sync_runs(conn)[0].status is RunStatus.CANCELLED
+    state = registry.sync_state(conn, "customers")
+    assert state is not None and state.cursor == {"offset": 100}
+    rest = list(registry.sync(conn, "customers"))
+    assert ids(rest) == list(range(100, 250))
+    assert set(ids(taken)) | set(ids(rest)) == set(range(250))
+
+
+def test_mapping_error_fails_the_run_without_checkpointing_past_it(
+    registry: Registry, conn: str, fake_api: FakeAPI
+) -> None:
+    fake_api.bad_record = 130
+    delivered: list[Customer] = []
+    with pytest.raises(MappingError) as caught:
+        for obj in registry.sync(conn, "customers"):
+            delivered.append(obj)
+    assert caught.value.rule == "remote_id"
+    assert ids(delivered) == list(range(100))
+    state = registry.sync_state(conn, "customers")
+    assert state is not None and state.cursor == {"offset": 100}
+    run = registry.sync_runs(conn)[0]
+    assert run.status is RunStatus.FAILED and run.error and "MappingError" in run.error
+    fake_api.bad_record = None
+    assert ids(list(registry.sync(conn, "customers"))) == list(range(100, 250))
+
+
+def test_active_mapping_version_overrides_the_default(registry: Registry, conn: str) -> None:
+    override = "rules:\n  name: email\n  description:\n    const: imported\n"
+    registry.add_mapping_version(conn, "Customer", override)
+    draft = next(iter(registry.sync(conn, "customers", full=True)))
+    assert draft.name == "Customer 0"  # a draft does not apply
+    registry.set_mapping_status(conn, "Customer", 1, "active")
+    active = next(iter(registry.sync(conn, "customers", full=True)))
+    assert (active.name, active.description) == ("customer0@example.com", "imported")
+    registry.add_mapping_version(conn, "Customer", "rules:\n  description:\n    const: v2\n")
+    registry.set_mapping_status(conn, "Customer", 2, "active")
+    versions = registry.list_mapping_versions(conn, "Customer")
+    assert [(v.version, v.status.value) for v in versions] == [(1, "retired"), (2, "active")]
+    latest = next(iter(registry.sync(conn, "customers", full=True)))
+    assert (latest.name, latest.description) == ("Customer 0", "v2")
+
+
+def test_revoked_token_marks_the_connection_needs_reauth(registry: Registry, conn: str) -> None:
+    registry.set_credentials(conn, {"api_key": "revoked"})
+    with pytest.raises(ReauthorizationRequired):
+        list(registry.sync(conn, "customers"))
+    assert registry.get_connection(conn).status is ConnectionStatus.NEEDS_REAUTH
+    assert registry.sync_runs(conn)[0].status is RunStatus.FAILED
+    restored = registry.set_credentials(conn, {"api_key": API_KEY})
+    assert restored.status is ConnectionStatus.ACTIVE
+    assert len(list(registry.sync(conn, "customers"))) == 250
+
+
+def test_check_and_disabled_connection(registry: Registry, conn: str) -> None:
+    result = registry.test_connection(conn)
+    assert result.ok and "acct_fake" in result.message
+    registry.set_credentials(conn, {"api_key": "wrong"})
+    assert not registry.test_connection(conn).ok
+    registry.update_connection(conn, status="disabled")
+    with pytest.raises(ConfigurationError, match="is disabled"):
+        registry.sync(conn, "customers")
+    with pytest.raises(ConfigurationError, match="no stream 'orders'"):
+        registry.update_connection(conn, status="active")
+        registry.sync(conn, "orders")
+
+
+def test_a_second_run_takes_over_and_the_first_cannot_checkpoint(
+    registry: Registry, conn: str
+) -> None:
+    first = registry.sync(conn, "customers")
+    next(first)
+    second = registry.sync(conn, "customers")
+    next(second)
+    with pytest.raises(ConflictError, match="took over"):
+        list(first)
+    assert len(list(second)) == 249
+    statuses = sorted(r.status.value for r in registry.sync_runs(conn))
+    assert statuses == ["interrupted", "succeeded"]
