@@ -124,7 +124,7 @@ class VendorHTTPClient:
             retry=lambda state: self._should_retry(state, request.method, keyed),
             wait=self._wait,
             sleep=self._sleep,
-            before_sleep=self._before_sleep,
+            before_sleep=lambda state: self._log_retry(state, request),
             retry_error_callback=_last_outcome,
         )
         try:
@@ -180,26 +180,23 @@ class VendorHTTPClient:
             retry_after = _retry_after(outcome.result())
         return self.retry.wait(state.attempt_number, retry_after)
 
-    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+    def _log_retry(self, state: tenacity.RetryCallState, request: httpx.Request) -> None:
         outcome = state.outcome
-        wait = state.upcoming_sleep
         if outcome is None:
             return
         if outcome.failed:
-            exc = outcome.exception()
-            why = type(exc).__name__
-            where = describe_request(exc.request) if isinstance(exc, httpx.RequestError) else ""
+            why = type(outcome.exception()).__name__
         else:
             response: httpx.Response = outcome.result()
-            why, where = f"HTTP {response.status_code}", describe_request(response.request)
-            response.close()
+            why = f"HTTP {response.status_code}"
+            response.close()  # release the connection before sleeping
         logger.warning(
             "retrying %s after %s (attempt %d of %d), waiting %.2fs",
-            where,
+            describe_request(request),
             why,
             state.attempt_number,
             self.retry.max_attempts,
-            wait,
+            state.upcoming_sleep,
         )
 
     def _error(self, response: httpx.Response) -> AdapterError:
