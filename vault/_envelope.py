@@ -106,5 +106,8 @@ def open_payload(data_key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -
         ) from exc
     plain = json.loads(raw.decode())
     if not isinstance(plain, dict) or not all(isinstance(v, str) for v in plain.values()):
-        raise DecryptionError("the decrypted payload is not a map of names to strings")
+        raise DecryptionError(
+            "the decrypted payload is not a map of names to strings",
+            hint="store the credential again",
+        )
     return {str(name): SecretStr(value) for name, value in plain.items()}

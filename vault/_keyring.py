@@ -157,8 +157,14 @@ class LocalKeyring(KeyWrapper):
         """Forget a key. Refuses the primary; check usage first (``vault.retire_key`` does)."""
 
         def drop(ks: KeySet) -> KeySet:
+            if key_id in ks.retired:
+                raise CredentialError(
+                    f"key {key_id!r} was already retired",
+                    hint="nothing to do; `canonry vault status` lists the current keys",
+                )
             if ks.get(key_id) is None:
-                raise KeyNotFoundError(key_id, hint=f"known keys: {', '.join(self.key_ids())}")
+                known = ", ".join(k.key_id for k in ks.keys)
+                raise KeyNotFoundError(key_id, hint=f"known keys: {known}")
             if key_id == ks.primary:
                 raise CredentialError(
                     f"key {key_id!r} is the primary key and cannot be retired",

@@ -161,7 +161,9 @@ def rotate(
     resumes under the current primary. ``keyring`` defaults to the store's wrapper.
     """
     if batch_size < 1:
-        raise ConfigurationError("batch_size must be at least 1")
+        raise ConfigurationError(
+            "batch_size must be at least 1", hint="pass --batch-size 1 or more"
+        )
     wrapper = keyring or store.wrapper
     with db_errors():
         created = _count_pending(store, wrapper) == 0 if new_key is None else new_key
@@ -203,7 +205,10 @@ def retire_key(store: LocalCredentialStore, key_id: str, keyring: KeyWrapper | N
     wrapper = keyring or store.wrapper
     retire: Callable[[str], None] | None = getattr(wrapper, "retire", None)
     if retire is None:
-        raise ConfigurationError(f"the {wrapper.name!r} key wrapper has no keys to retire here")
+        raise ConfigurationError(
+            f"the {wrapper.name!r} key wrapper has no keys to retire here",
+            hint="retire old key versions where the key lives (e.g. Vault Transit min_decryption_version)",
+        )
     if key_id == wrapper.primary_key_id():
         raise CredentialError(
             f"key {key_id!r} is the primary key and cannot be retired",

@@ -35,18 +35,22 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def _local_store(ctx: typer.Context) -> LocalCredentialStore:
+    import os
+
     from canonical import ConfigurationError
     from vault import LocalCredentialStore, make_engine, store_from_env
 
+    backend = (os.environ.get("CANONRY_VAULT") or "local").strip().lower()
+    if backend != "local":
+        raise ConfigurationError(
+            "`canonry vault` manages the keys of the local store, and CANONRY_VAULT selects "
+            f"{backend!r}",
+            hint="rotate keys in HashiCorp Vault itself, or unset CANONRY_VAULT",
+        )
     # The root app's --database-url (CliState), else CANONRY_DATABASE_URL / the default.
     url: str | None = getattr(ctx.find_root().obj, "database_url", None)
     store = store_from_env(make_engine(url))
-    if not isinstance(store, LocalCredentialStore):
-        raise ConfigurationError(
-            "`canonry vault` manages the keys of the local store, and CANONRY_VAULT selects "
-            f"{store.backend!r}",
-            hint="rotate keys in HashiCorp Vault itself, or unset CANONRY_VAULT",
-        )
+    assert isinstance(store, LocalCredentialStore)
     return store
 
 
