@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError, DecryptionError, KeyNotFoundError
 from tests.fakes.vault_server import VaultTarget, vault_target
-from vault import TransitKeyWrapper, WrappedKey
+from vault import LocalCredentialStore, TransitKeyWrapper, WrappedKey, rotate
 
 AAD = b"canonry:v1|tenant=acme|connection=stripe-1"
 OTHER_AAD = b"canonry:v1|tenant=globex|connection=stripe-1"
@@ -114,3 +115,19 @@ def test_version_below_min_decryption_version_is_key_not_found(target: VaultTarg
     fake.transit[("", target.transit_key)].min_decryption_version = 2
     with pytest.raises(KeyNotFoundError, match=f"{target.transit_key}:v1"):
         wrapper.unwrap(wrapped, AAD)
+
+
+def test_local_store_with_transit_wrapping_survives_rotation(
+    target: VaultTarget, vault_engine: Engine
+) -> None:
+    wrapper = TransitKeyWrapper(target.settings())
+    store = LocalCredentialStore(vault_engine, wrapper)
+    for n in range(3):
+        store.put("acme", f"conn-{n}", {"api_key": f"sk_transit_{n}"})
+    report = rotate(store)
+    assert report.new_key
+    assert report.primary_key_id == f"{target.transit_key}:v2"
+    assert report.rewrapped == 3
+    assert store.key_usage() == {f"{target.transit_key}:v2": 3}
+    for n in range(3):
+        assert store.get("acme", f"conn-{n}")["api_key"].get_secret_value() == f"sk_transit_{n}"
