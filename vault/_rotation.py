@@ -207,7 +207,7 @@ def retire_key(store: LocalCredentialStore, key_id: str, keyring: KeyWrapper | N
     if retire is None:
         raise ConfigurationError(
             f"the {wrapper.name!r} key wrapper has no keys to retire here",
-            hint="retire old key versions where the key lives (e.g. Vault Transit min_decryption_version)",
+            hint="retire old key versions where the key lives (Transit: min_decryption_version)",
         )
     if key_id == wrapper.primary_key_id():
         raise CredentialError(
