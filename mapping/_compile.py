@@ -17,16 +17,14 @@ from canonical import CanonicalModel, MappingError, Source
 from mapping._catchall import catchall_builder
 from mapping._loading import short_repr
 from mapping._paths import parse_path
-from mapping._registry import Apply, Context, build_transform
-from mapping._rules import LinesMapping, Rule, TransformStep
+from mapping._registry import Context
+from mapping._rulefn import Build, compile_rule
+from mapping._rules import LinesMapping, Rule
 
 if TYPE_CHECKING:
     from mapping._model import Mapping
 
 __all__ = ["CompiledMapping"]
-
-Build = Callable[[dict[str, Any], Context], Any]
-"""Produces one value (or None: leave the field out) from a record."""
 
 Origins = dict[tuple[str, ...], tuple[str, str | None]]
 """Target segments -> (rule name, source path), to explain validation failures."""
@@ -104,6 +102,10 @@ class CompiledMapping:
             out = []
             for index, item in enumerate(items):
                 try:
+                    if not isinstance(item, dict):
+                        raise MappingError(
+                            "a line item should be an object", rule="lines", value=short_repr(item)
+                        )
                     out.append(build_item(item, Context(item, root)))
                 except MappingError as exc:
                     raise _in_line(exc, where, index) from exc
@@ -170,6 +172,7 @@ def _compile_tree(
     prefix: str,
 ) -> Callable[[dict[str, Any], Context], dict[str, Any]]:
     entries: list[tuple[str, Build]] = []
+    direct: list[tuple[str, str]] = []
     for key, node in tree.items():
         target = (*at, key)
         if isinstance(node, dict):
@@ -178,19 +181,31 @@ def _compile_tree(
         else:
             name = prefix + ".".join(target[1:] if prefix else target)
             origins[target] = (name, node.source or ", ".join(node.sources or ()))
-            entries.append((key, _rule_build(name, node)))
+            compiled = compile_rule(name, node)
+            if isinstance(compiled, str) and key not in {k for k, _ in extras}:
+                direct.append((key, compiled))
+            else:
+                entries.append((key, _as_build(compiled)))
     entries = _merge_extras(entries, extras)
-    frozen = tuple(entries)
+    copies, produced = tuple(direct), tuple(entries)
 
     def build(record: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, produce in frozen:
+        get = record.get
+        out = {key: value for key, src in copies if (value := get(src)) is not None}
+        for key, produce in produced:
             value = produce(record, ctx)
             if value is not None:
                 out[key] = value
         return out
 
     return build
+
+
+def _as_build(compiled: Build | str) -> Build:
+    if isinstance(compiled, str):
+        key = compiled
+        return lambda record, ctx: record.get(key)
+    return compiled
 
 
 def _nonempty(sub: Callable[[dict[str, Any], Context], dict[str, Any]]) -> Build:
@@ -219,56 +234,3 @@ def _layered(under: Build, over: Build) -> Build:
         return high if high is not None else low
 
     return build
-
-
-def _chain(steps: tuple[TransformStep, ...]) -> Apply | None:
-    applies = [build_transform(step.name, step.args) for step in steps]
-    if not applies:
-        return None
-    if len(applies) == 1:
-        return applies[0]
-
-    def chained(value: Any, ctx: Context) -> Any:
-        for apply in applies:
-            value = apply(value, ctx)
-            if value is None:
-                return None
-        return value
-
-    return chained
-
-
-def _rule_build(name: str, rule: Rule) -> Build:
-    if "const" in rule.model_fields_set:
-        const = rule.const
-        return lambda record, ctx: const
-    default, apply = rule.default, _chain(rule.steps())
-    getters = [p.getter() for p in rule.parsed_paths()]
-    path = ", ".join(rule.paths())
-    many = rule.sources is not None
-    get = getters[0] if not many else (lambda record: [g(record) for g in getters])
-    if apply is None and default is None:
-        return lambda record, ctx: get(record)
-
-    def build(record: dict[str, Any], ctx: Context) -> Any:
-        value = get(record)
-        if apply is not None and (many or value is not None):
-            try:
-                value = apply(value, ctx)
-            except Exception as exc:  # a transform's refusal, or a plugin's bug: report both
-                raise _rule_error(name, path, value, exc) from exc
-        return default if value is None else value
-
-    return build
-
-
-def _rule_error(name: str, path: str, value: Any, exc: Exception) -> MappingError:
-    reason = exc.message if isinstance(exc, MappingError) else str(exc) or type(exc).__name__
-    shown = short_repr(value)
-    return MappingError(
-        f"rule {name!r} cannot map {shown} from {path!r}: {reason}",
-        rule=name,
-        path=path,
-        value=shown,
-        hint="fix the rule's transform/args or the vendor data",
-    )

@@ -1,39 +1,80 @@
-"""Minor units -> Money, through canonical's currency table."""
+"""Minor units -> money, with ISO 4217 exponents from canonical and per-vendor overrides.
+
+The engine builds money as plain data (``{"amount": Decimal, "currency": "USD"}``) that the
+canonical model validates as ``Money`` together with the rest of the record: one
+validation per record instead of one per amount.
+"""
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import canonical
 from canonical import Money
 
-__all__ = ["money_from_minor"]
+__all__ = ["EXACT", "MoneyData", "currency_lookup", "money_parts"]
 
-# Used only until canonical ships Money.from_minor; the canonical table is authoritative.
-_EXPONENTS: dict[str, int] = {
+MoneyData = dict[str, Any]
+"""``{"amount": Decimal, "currency": "USD"}``: Money as data, validated by the model."""
+
+EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+# Used only while canonical does not export currency_exponent; canonical is authoritative.
+_FALLBACK: dict[str, int] = {
     **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW"), 0),
     **dict.fromkeys(("PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
 
-_from_minor: Callable[[int, str], Any] | None = getattr(Money, "from_minor", None)
+
+def _iso_exponent(code: str) -> int:
+    lookup: Callable[[str], int] | None = getattr(canonical, "currency_exponent", None)
+    if lookup is None:
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"unknown currency code {code!r}")
+        return _FALLBACK.get(code, 2)
+    try:
+        return lookup(code)
+    except canonical.CanonryError as exc:
+        raise ValueError(exc.message) from None
 
 
-def money_from_minor(minor: int | Decimal, currency: str) -> Money:
-    """``minor`` units of ``currency`` as exact Money (1000 JPY -> 1000; 1000 KWD -> 1.000).
+def currency_lookup(overrides: dict[str, int] | None = None) -> Callable[[Any], tuple[str, int]]:
+    """A cached ``raw code -> (CODE, exponent)`` function; ``overrides`` win over ISO 4217.
 
-    A fractional ``minor`` (Stripe's ``unit_amount_decimal`` such as ``"12.5"`` cents) is
-    kept exactly: 12.5 USD cents -> 0.125 USD.
+    ``ValueError`` for a missing or unknown code.
     """
-    code = currency.upper()
-    if isinstance(minor, Decimal):
-        if minor == minor.to_integral_value():
-            return money_from_minor(int(minor), code)
-        unit = money_from_minor(1, code).amount
-        return Money(amount=minor * unit, currency=code)
-    if _from_minor is not None:
-        money: Money = _from_minor(minor, code)
-        return money
-    return Money(amount=Decimal(minor).scaleb(-_EXPONENTS.get(code, 2)), currency=code)
+    custom = {code.upper(): exp for code, exp in (overrides or {}).items()}
+    cache: dict[Any, tuple[str, int]] = {}
+
+    def learn(raw: Any) -> tuple[str, int]:
+        if not isinstance(raw, str):
+            raise ValueError(
+                f"no currency code for this amount (got {raw!r}); point minor_units' "
+                "`currency` arg at the record's currency or set `fixed_currency`"
+            )
+        code = raw.strip().upper()
+        exponent = custom[code] if code in custom else _iso_exponent(code)
+        cache[raw] = (code, exponent)
+        return code, exponent
+
+    def lookup(raw: Any) -> tuple[str, int]:
+        try:
+            return cache[raw]
+        except (KeyError, TypeError):
+            return learn(raw)
+
+    return lookup
+
+
+def money_parts(value: Any) -> tuple[Decimal, str] | None:
+    """(amount, currency) of a Money or of money data; None for anything else."""
+    if isinstance(value, Money):
+        return value.amount, value.currency
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return Decimal(value["amount"]), str(value["currency"])
+    return None

@@ -92,6 +92,15 @@ def _plain_getter(steps: tuple[Step, ...]) -> Getter:
 
         return get_one
 
+    if len(steps) == 2 and all(isinstance(step, str) for step in steps):
+        outer, inner = steps
+
+        def get_two(record: Any) -> Any:
+            value = record.get(outer) if isinstance(record, dict) else None
+            return value.get(inner) if isinstance(value, dict) else None
+
+        return get_two
+
     def get_many(record: Any) -> Any:
         value = record
         for step in steps:

@@ -12,8 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from canonical import Money
-from mapping._money import money_from_minor
+from mapping._money import EXACT, MoneyData, currency_lookup, money_parts
 from mapping._paths import parse_path
 from mapping._registry import Apply, Context, check_args, register_transform
 
@@ -55,7 +54,7 @@ def unix_seconds(args: dict[str, Any]) -> Apply:
     no_args("unix_seconds", args)
 
     def apply(value: Any, ctx: Context) -> datetime:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if type(value) is int:
             try:
                 return datetime.fromtimestamp(value, UTC)
             except (OverflowError, OSError, ValueError):
@@ -103,6 +102,7 @@ class _MinorArgs(BaseModel):
     model_config = _Strict
     currency: str = Field(default="currency", description="path of the currency code")
     fixed_currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    exponents: dict[str, int] = Field(default_factory=dict, description="vendor exponents")
 
 
 def _minor_decimal(value: Any) -> Decimal:
@@ -116,22 +116,21 @@ def _minor_decimal(value: Any) -> Decimal:
 
 @register_transform("minor_units", path_args={"currency": "currency"})
 def minor_units(args: dict[str, Any]) -> Apply:
-    """Minor units (cents, yen, fils; integer or decimal text) -> Money in the record's currency."""
-    options = check_args(_MinorArgs, args)
-    fixed = options.fixed_currency
-    path = options.currency
-    currency_of = parse_path(path).getter()
+    """Minor units (cents, yen, fils; integer or decimal text) -> Money in the record's currency.
 
-    def apply(value: Any, ctx: Context) -> Money:
-        if isinstance(value, bool) or not isinstance(value, int):
-            value = _minor_decimal(value)
-        currency = fixed or currency_of(ctx.record) or currency_of(ctx.root)
-        if not isinstance(currency, str):
-            raise ValueError(
-                f"no currency code at {path!r} for this amount; point the `currency` arg at "
-                "the record's currency or set `fixed_currency`"
-            )
-        return money_from_minor(value, currency)
+    The ISO 4217 exponent decides (JPY 0, USD 2, KWD 3); ``exponents`` overrides it for a
+    vendor that counts differently (Stripe keeps ISK at 2). Gives money as plain data.
+    """
+    options = check_args(_MinorArgs, args)
+    currency_of = parse_path(options.currency).getter()
+    currency = currency_lookup(options.exponents)
+    fixed = currency(options.fixed_currency) if options.fixed_currency else None
+    scaleb = EXACT.scaleb
+
+    def apply(value: Any, ctx: Context) -> MoneyData:
+        number = Decimal(value) if type(value) is int else _minor_decimal(value)
+        code, exponent = fixed or currency(currency_of(ctx.record) or currency_of(ctx.root))
+        return {"amount": scaleb(number, -exponent), "currency": code}
 
     return apply
 
@@ -220,22 +219,26 @@ def to_str(args: dict[str, Any]) -> Apply:
 
 @register_transform("sum")
 def to_sum(args: dict[str, Any]) -> Apply:
-    """The sum of a list of numbers or of Money in one currency (None items skipped)."""
+    """The sum of a list of numbers, or of money in one currency (None items skipped)."""
     no_args("sum", args)
 
     def apply(value: Any, ctx: Context) -> Any:
         items = [v for v in (value if isinstance(value, list) else [value]) if v is not None]
-        if items and all(isinstance(v, Money) for v in items):
-            currencies = {v.currency for v in items}
-            if len(currencies) > 1:
-                raise ValueError(f"cannot add amounts in {', '.join(sorted(currencies))}")
-            total = sum((v.amount for v in items), Decimal(0))
-            return Money(amount=total, currency=items[0].currency)
         if all(isinstance(v, int) and not isinstance(v, bool) for v in items):
             return sum(items)
+        parts = [money_parts(v) for v in items]
+        if all(p is not None for p in parts):
+            return _sum_money([p for p in parts if p is not None])
         return sum((_number(v) for v in items), Decimal(0))
 
     return apply
+
+
+def _sum_money(parts: list[tuple[Decimal, str]]) -> MoneyData:
+    currencies = {currency for _, currency in parts}
+    if len(currencies) > 1:
+        raise ValueError(f"cannot add amounts in {', '.join(sorted(currencies))}")
+    return {"amount": sum((a for a, _ in parts), Decimal(0)), "currency": parts[0][1]}
 
 
 @register_transform("first_non_empty")
