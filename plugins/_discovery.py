@@ -29,7 +29,7 @@ BUILTIN_DISTRIBUTION = "canonry"
 logger = logging.getLogger("canonry.plugins")
 
 _cache: dict[frozenset[str] | None, PluginReport] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # a plugin calling load_adapters() while imported must not deadlock
 
 
 def load_adapters(

@@ -3,7 +3,23 @@
 Subclass it in your plugin's test suite (the class name must start with ``Test``), set
 the class attributes and override the ``make_adapter`` fixture so it builds your adapter
 pointed at your fake vendor. Plain pytest collects the inherited tests; no plugin or
-conftest is needed. Per-stream tests are parametrised over ``adapter_class.streams``.
+conftest is needed. Per-stream tests are parametrised over ``adapter_class.streams``::
+
+    from plugins.testing import AdapterContractTests
+
+    class TestAcmeContract(AdapterContractTests):
+        adapter_class = AcmeAdapter
+        credentials_sample = {"api_key": "key-the-fake-accepts"}
+        bad_credentials_sample = {"api_key": "key-the-fake-refuses"}
+
+        @pytest.fixture
+        def make_adapter(self, acme_fake):
+            def make(credentials=None):
+                return AcmeAdapter(
+                    {"base_url": acme_fake.url, "page_size": 2},
+                    credentials or self.credentials_sample,
+                )
+            return make
 """
 
 from __future__ import annotations
@@ -46,16 +62,16 @@ class AdapterContractTests:
 
     Set ``adapter_class`` and ``credentials_sample`` (values the fake accepts); optionally
     ``config_sample``, ``bad_credentials_sample`` (values the fake refuses; enables the
-    refused-``check()`` test) and ``min_pages`` (2 by default: seed the fake with more
-    records than one page holds, so resuming is tested). Override ``record_id`` when your
-    records are not identified by ``record["id"]``.
+    refused-``check()`` test) and ``min_pages`` (2 by default, or a dict per stream: seed
+    the fake with more records than one page holds, so resuming is tested). Override
+    ``record_id`` when your records are not identified by ``record["id"]``.
     """
 
     adapter_class: ClassVar[type[Adapter]]
     credentials_sample: ClassVar[Mapping[str, Any]] = {}
     config_sample: ClassVar[Mapping[str, Any] | None] = None
     bad_credentials_sample: ClassVar[Mapping[str, Any] | None] = None
-    min_pages: ClassVar[int] = 2
+    min_pages: ClassVar[int | Mapping[str, int]] = 2
 
     # -- what authors override ------------------------------------------------------------
 
@@ -122,7 +138,7 @@ class AdapterContractTests:
         check_paging(
             make_adapter(),
             contract_stream,
-            min_pages=self.min_pages,
+            min_pages=self._min_pages(contract_stream),
             record_id=lambda record: self.record_id(contract_stream, record),
         )
         assert_no_secret_in({"the logs": caplog.text}, self._secrets())
@@ -158,6 +174,11 @@ class AdapterContractTests:
                 "(a subclass of adapters.Adapter)"
             )
         return cls
+
+    def _min_pages(self, stream: str) -> int:
+        if isinstance(self.min_pages, int):
+            return self.min_pages
+        return self.min_pages.get(stream, 2)
 
     def _secrets(self) -> list[str]:
         samples = [self.credentials_sample, self.bad_credentials_sample or {}]
