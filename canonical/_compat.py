@@ -73,9 +73,8 @@ class _Comparer:
     def compare(self, old: Schema, new: Schema, path: str) -> None:
         old_ref, new_ref = _ref_name(old), _ref_name(new)
         if old_ref is not None and old_ref == new_ref:
-            self._apply(
-                rules.annotation_keywords, old, new, path
-            )  # the definition: compared by name
+            for rule in _LEAF_RULES:  # keywords beside the $ref; the definition is compared
+                self._apply(rule, old, new, path)  # once by name in compare_root
             return
         resolved = self._resolve(old, self.old_defs), self._resolve(new, self.new_defs)
         if old_ref is None or new_ref is None:

@@ -75,7 +75,7 @@ class UpgradeRegistry:
                     hint="upgrade canonry to a release that knows this schema version",
                 )
             step = self._steps.get((name, current))
-            if step is not None:
+            if step is not None and parse_version(step[0]) <= target:
                 versions.append(step[0])
             elif parse_version(current)[0] == target[0]:
                 break  # same major version: old payloads stay valid
