@@ -114,13 +114,14 @@ class RetryPolicy:
     jitter: bool = True
     min_wait: float = 0.1
     retry_after_cap: float = 60.0
-    statuses: Mapping[int, RetryAction] = field(default_factory=_default_statuses)
+    statuses: Mapping[int, RetryAction] = field(default_factory=_default_statuses, hash=False)
     retry_timeouts: bool = True
     retry_connection_errors: bool = True
     retry_unsafe_methods: bool = False
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "statuses", MappingProxyType(dict(self.statuses)))
         problems = [
             "max_attempts must be >= 1" if self.max_attempts < 1 else "",
             "min_wait must be > 0 (a floor on every wait)" if not self.min_wait > 0 else "",

@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from adapters import (
-    Adapter,
-    CheckResult,
     Cursor,
     Page,
-    RetryPolicy,
-    StreamSpec,
     VendorHTTPClient,
     json_path,
     paginate_cursor,
@@ -276,58 +271,3 @@ def test_json_path() -> None:
     assert json_path(doc, "items.9.id") is None
     assert json_path(doc, "paging.previous.before") is None
     assert json_path(doc, "") is doc
-
-
-# -- a plugin author's adapter on the toolkit ---------------------------------------------
-
-
-class TinyCrm(Adapter):
-    key = "tinycrm"
-    display_name = "Tiny CRM"
-    streams = (StreamSpec("customers", "Customer"),)
-
-    def _client(self) -> VendorHTTPClient:
-        return VendorHTTPClient(
-            "https://tinycrm.test/api",
-            client=self.http,
-            retry=RetryPolicy(max_attempts=2, jitter=False),
-            sleep=lambda _: None,
-        )
-
-    def check(self) -> CheckResult:
-        try:
-            with self._client() as client:
-                client.get_json("/me")
-        except AdapterError as exc:
-            return CheckResult.from_error(exc)
-        return CheckResult.success()
-
-    def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:
-        self.stream(stream)
-        with self._client() as client:
-            yield from paginate_cursor(
-                client,
-                "/contacts",
-                {"limit": 3},
-                start=cursor,
-                records_path="results",
-                next_path="paging.next.after",
-                cursor_param="after",
-            )
-
-
-def test_an_adapter_built_on_the_toolkit_reads_through_the_http_seam() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/me":
-            return httpx.Response(401, json={"message": "bad key"})
-        assert request.url.params["limit"] == "3"
-        reply = token_page(RecordedRequest("GET", request.url.raw_path.decode(), {}, b""))
-        return httpx.Response(200, json=reply.json)
-
-    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        adapter = TinyCrm(http=http)
-        result = adapter.check()
-        pages = list(adapter.read("customers"))
-    assert (result.ok, result.details["status"]) == (False, 401)
-    assert sum(len(p.records) for p in pages) == len(ITEMS)
-    assert pages[-1].cursor is None

@@ -150,3 +150,14 @@ def test_parse_retry_after_http_date() -> None:
     earlier = format_datetime(NOW - timedelta(seconds=5), usegmt=True)
     assert parse_retry_after(earlier, now=NOW) == -5.0
     assert parse_retry_after("Sat, 21 Nov 2026 12:00:10 -0000", now=NOW) == 10.0
+
+
+def test_policy_is_immutable_hashable_data() -> None:
+    table = {503: RetryAction.RETRY}
+    policy = RetryPolicy(statuses=table)
+    table[500] = RetryAction.RETRY  # the caller's dict changing later changes nothing
+    assert not policy.retries_status("GET", 500, None)
+    with pytest.raises(TypeError):
+        policy.statuses[500] = RetryAction.RETRY  # type: ignore[index]
+    assert hash(policy) == hash(RetryPolicy(statuses={503: RetryAction.RETRY}))
+    assert RetryPolicy() == RetryPolicy()
