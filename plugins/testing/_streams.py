@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from adapters import Adapter, CheckResult, Cursor, Page
@@ -76,8 +76,10 @@ def check_check_refused(adapter: Adapter, secrets: Iterable[str] = ()) -> CheckR
 
 def check_unknown_stream(adapter: Adapter) -> None:
     """Reading a stream the adapter does not offer raises a ``CanonryError`` (clear error)."""
+    pages: Iterator[Page] | None = None
     try:
-        list(itertools.islice(adapter.read("__no_such_stream__"), 1))
+        pages = adapter.read("__no_such_stream__")
+        list(itertools.islice(pages, 1))
     except CanonryError:
         return
     except Exception as exc:
@@ -85,6 +87,8 @@ def check_unknown_stream(adapter: Adapter) -> None:
             f"read() of an unknown stream raised {type(exc).__name__}, not a CanonryError; "
             "call self.stream(name) first"
         ) from exc
+    finally:
+        _close(pages)
     raise ContractViolation("read() of an unknown stream did not raise; call self.stream(name)")
 
 
@@ -93,16 +97,30 @@ def read_pages(
 ) -> list[Page]:
     """Every page of ``stream`` from ``cursor``; checks each page's shape on the way."""
     pages: list[Page] = []
-    for page in adapter.read(stream, cursor):
-        if not isinstance(page, Page) or not isinstance(page.records, list):
-            raise ContractViolation(f"read({stream!r}) yielded {page!r:.80}, not a Page")
-        if not all(isinstance(record, dict) for record in page.records):
-            raise ContractViolation(f"read({stream!r}) yielded a page holding non-dict records")
-        _json_cursor(page.cursor, stream, len(pages) + 1)
-        pages.append(page)
-        if len(pages) > max_pages:
-            raise ContractViolation(f"read({stream!r}) did not end after {max_pages} pages")
+    iterator = adapter.read(stream, cursor)
+    try:
+        for page in iterator:
+            _check_page(page, stream, len(pages) + 1)
+            pages.append(page)
+            if len(pages) > max_pages:
+                raise ContractViolation(f"read({stream!r}) did not end after {max_pages} pages")
+    finally:
+        _close(iterator)  # release the adapter's connections even when a check fails
     return pages
+
+
+def _check_page(page: object, stream: str, number: int) -> None:
+    if not isinstance(page, Page) or not isinstance(page.records, list):
+        raise ContractViolation(f"read({stream!r}) yielded {page!r:.80}, not a Page")
+    if not all(isinstance(record, dict) for record in page.records):
+        raise ContractViolation(f"read({stream!r}) yielded a page holding non-dict records")
+    _json_cursor(page.cursor, stream, number)
+
+
+def _close(iterator: Iterator[Page] | None) -> None:
+    close = getattr(iterator, "close", None)
+    if callable(close):
+        close()
 
 
 def check_paging(
