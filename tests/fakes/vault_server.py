@@ -74,9 +74,9 @@ class FakeVault:
         self.tokens[token] = list(policies)
         return token
 
-    def revoke_all(self, keep_root: bool = True) -> None:
+    def revoke(self, token: str) -> None:
         with self.lock:
-            self.tokens = {ROOT_TOKEN: ["root"]} if keep_root else {}
+            self.tokens.pop(token, None)
 
     def add_approle(self, role_id: str, secret_id: str, *policies: str) -> None:
         self.approles[role_id] = (secret_id, list(policies) or ["root"])
@@ -203,8 +203,50 @@ class VaultTarget:
         if self.fake is None:
             import pytest
 
-            pytest.skip("needs the fake Vault (seal toggling, policies, AppRole setup)")
+            pytest.skip("needs the fake Vault (seal toggling, namespaces, fault injection)")
         return self.fake
+
+    def _root(self) -> Any:
+        import hvac
+
+        return hvac.Client(url=self.addr, token=self.token)
+
+    def token_for(self, prefix: str) -> str:
+        """A token whose policy allows only paths under ``prefix`` (e.g. ``secret/data/x/``)."""
+        if self.fake is not None:
+            return self.fake.add_token(prefix)
+        root, name = self._root(), f"canonry-test-{uuid.uuid4().hex[:8]}"
+        caps = '["create", "read", "update", "delete", "list"]'
+        root.sys.create_or_update_policy(name, f'path "{prefix}*" {{ capabilities = {caps} }}')
+        return str(root.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"])
+
+    def approle(self, prefix: str) -> tuple[str, str]:
+        """(role_id, secret_id) of an AppRole whose policy allows paths under ``prefix``."""
+        if self.fake is not None:
+            role_id, secret_id = f"role-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+            self.fake.add_approle(role_id, secret_id, prefix)
+            return role_id, secret_id
+        root, name = self._root(), f"canonry-test-{uuid.uuid4().hex[:8]}"
+        caps = '["create", "read", "update", "delete", "list"]'
+        root.sys.create_or_update_policy(name, f'path "{prefix}*" {{ capabilities = {caps} }}')
+        if "approle/" not in root.sys.list_auth_methods()["data"]:
+            root.sys.enable_auth_method("approle")
+        root.auth.approle.create_or_update_approle(name, token_policies=[name], token_ttl="10m")
+        role_id = root.auth.approle.read_role_id(name)["data"]["role_id"]
+        secret_id = root.auth.approle.generate_secret_id(name)["data"]["secret_id"]
+        return str(role_id), str(secret_id)
+
+    def revoke(self, token: str) -> None:
+        if self.fake is not None:
+            self.fake.revoke(token)
+        else:
+            self._root().auth.token.revoke(token)
+
+    def logins(self) -> int | None:
+        """AppRole logins the fake saw (None on a real Vault, which does not tell)."""
+        if self.fake is None:
+            return None
+        return sum(1 for r in self.fake.requests if r[1] == "auth/approle/login")
 
     def settings(self, **overrides: Any):  # -> vault.VaultSettings
         from pydantic import SecretStr

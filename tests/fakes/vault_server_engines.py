@@ -193,6 +193,9 @@ class FakeTransit:
             if kind == "keys":
                 raise VaultHTTPError(404)
             raise VaultHTTPError(400, "encryption key not found")
+        if kind == "keys" and action == "config":
+            key.min_decryption_version = int(body.get("min_decryption_version") or 1)
+            return 200, {"data": _key_info(name, key)}
         if kind == "keys" and action == "rotate":
             key.versions[key.latest + 1] = os.urandom(32)
             return 200, {"data": _key_info(name, key)}

@@ -108,11 +108,15 @@ def test_missing_key_without_create_says_how_to_create_it(target: VaultTarget) -
 
 
 def test_version_below_min_decryption_version_is_key_not_found(target: VaultTarget) -> None:
-    fake = target.require_fake()
     wrapper = TransitKeyWrapper(target.settings())
     wrapped = wrapper.wrap(os.urandom(32), AAD)
     wrapper.rotate_key()
-    fake.transit[("", target.transit_key)].min_decryption_version = 2
+    wrapper.client.call(
+        "transit/keys",
+        lambda c: c.secrets.transit.update_key_configuration(
+            name=target.transit_key, min_decryption_version=2, mount_point="transit"
+        ),
+    )
     with pytest.raises(KeyNotFoundError, match=f"{target.transit_key}:v1"):
         wrapper.unwrap(wrapped, AAD)
 
