@@ -63,6 +63,9 @@ def yaml_text(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
+_RULE_KEYS = "; a rule takes source, sources, transform, args, default or const"
+
+
 def _rule_of(loc: tuple[int | str, ...]) -> str | None:
     if len(loc) >= 2 and loc[0] == "rules":
         return str(loc[1])
@@ -85,6 +88,8 @@ def load_error(exc: ValidationError, what: str) -> MappingError:
     loc = tuple(err["loc"])
     rule = _rule_of(loc)
     msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown key {str(loc[-1])!r}" + (_RULE_KEYS if rule else "")
     where = f"rule {rule!r}" if rule else ".".join(str(p) for p in loc) or "document"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return MappingError(

@@ -177,12 +177,12 @@ def check_rules(model: type[BaseModel], rules: dict[str, Rule], prefix: str = ""
         except ValueError as exc:
             hint = " (list fields are filled by the `lines` section)" if target == "lines" else ""
             raise MappingError(
-                f"rule {prefix}{target!r}: {exc}{hint}", rule=f"{prefix}{target}"
+                f"rule {prefix + target!r}: {exc}{hint}", rule=f"{prefix}{target}"
             ) from None
     for name in required_fields(model):
         if not any(t == name or t.startswith(name + ".") for t in rules):
             raise MappingError(
-                f"{model.__name__} requires {prefix}{name!r} but the mapping has no rule for it; "
+                f"{model.__name__} requires {prefix + name!r} but the mapping has no rule for it; "
                 f"add one (e.g. `{name}: <vendor path>`) or a `const`",
                 rule=f"{prefix}{name}",
             )

@@ -118,8 +118,8 @@ def check_target(model: type[BaseModel], target: str) -> None:
 
 def _unknown(model: type[BaseModel], part: str, allowed: list[str], target: str) -> str:
     hint = difflib.get_close_matches(part, allowed, n=1)
+    where = f" in target {target!r}" if "." in target else ""
     guess = f" (did you mean {hint[0]!r}?)" if hint else ""
-    where = f"in target {target!r} " if "." in target else ""
     return (
-        f"{model.__name__} has no field {part!r} {where}{guess}; valid fields: {', '.join(allowed)}"
-    ).replace("  ", " ")
+        f"{model.__name__} has no field {part!r}{where}{guess}; valid fields: {', '.join(allowed)}"
+    )

@@ -19,8 +19,11 @@ def test_real_fixture_maps_to_customer(stripe_fixture, customers_mapping, source
     assert customer.created_at == datetime(2009, 2, 13, 23, 31, 30, tzinfo=UTC)
     assert customer.currency == "USD"
     # the fixture's nulls stay empty: no half-filled address objects
-    assert customer.name is None and customer.email is None and customer.phone is None
-    assert customer.billing_address is None and customer.shipping_address is None
+    assert customer.name is None
+    assert customer.email is None
+    assert customer.phone is None
+    assert customer.billing_address is None
+    assert customer.shipping_address is None
     assert customer.remote_was_deleted is False
     assert customer.custom_fields == {}
     assert customer.remote_data is None
@@ -71,7 +74,8 @@ def test_deleted_customer_stub(customers_mapping, source):
 
     assert customer.remote_id == "cus_x"
     assert customer.remote_was_deleted is True
-    assert customer.name is None and customer.created_at is None
+    assert customer.name is None
+    assert customer.created_at is None
 
 
 def test_keep_remote_data_keeps_the_raw_record(stripe_fixture, customers_mapping, source):

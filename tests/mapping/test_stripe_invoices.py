@@ -33,7 +33,8 @@ def test_real_fixture_maps_to_invoice(stripe_fixture, invoices_mapping, source):
     assert invoice.issued_at == stamp  # effective_at
     assert invoice.due_at == stamp
     assert invoice.created_at == stamp
-    assert invoice.period_start == stamp and invoice.period_end == stamp
+    assert invoice.period_start == stamp
+    assert invoice.period_end == stamp
     assert invoice.paid_at is None
     assert invoice.memo is None
     assert invoice.number is None
