@@ -68,7 +68,7 @@ class LocalCredentialStore(CredentialStore):
         self.wrapper = wrapper
         self.table = credentials_table()
         if create_table:
-            self._guard(lambda: self.table.create(engine, checkfirst=True))
+            self._guard(self._create_table)
 
     def __repr__(self) -> str:
         url = self.engine.url.render_as_string(hide_password=True)
@@ -221,6 +221,14 @@ class LocalCredentialStore(CredentialStore):
         except IntegrityError as exc:
             raise _conflict(tenant, connection, expected or 0, None) from exc
         return 1
+
+    def _create_table(self) -> None:
+        """Create the table unless it exists (another process may create it concurrently)."""
+        try:
+            self.table.create(self.engine, checkfirst=True)
+        except SQLAlchemyError:
+            if not sa.inspect(self.engine).has_table(self.table.name):
+                raise
 
     def _execute(self, stmt: sa.Executable) -> None:
         with self.engine.begin() as conn:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
-from canonical import ConflictError, NotFoundInRegistry, ValidationFailed
+from canonical import ConflictError, CredentialError, NotFoundInRegistry, ValidationFailed
 from tests.vault.conftest import SECRETS, raw_row
 from vault import CredentialRef, LocalCredentialStore, LocalKeyring, make_engine
+from vault._tables import credentials_table
 
 
 def _plain(payload: dict[str, SecretStr]) -> dict[str, str]:
@@ -144,3 +146,27 @@ def test_key_usage_counts_secrets_per_key(local_store: LocalCredentialStore) -> 
     local_store.put("acme", "b", {"x": "1"})
     local_store.put("acme", "c", {"x": "1"})
     assert local_store.key_usage() == {old: 1, new: 2}
+
+
+def test_table_created_concurrently_by_another_process_is_fine(
+    vault_engine: Engine, mem_keyring: LocalKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = credentials_table()
+    real_create = table.create
+
+    def lose_the_race(bind: Engine, checkfirst: bool = False) -> None:
+        real_create(bind)  # the other process wins between our check and our CREATE
+        raise OperationalError("CREATE TABLE", {}, Exception("table already exists"))
+
+    monkeypatch.setattr(table, "create", lose_the_race)
+    store = LocalCredentialStore(vault_engine, mem_keyring)
+    monkeypatch.undo()
+    store.put("acme", "stripe", SECRETS)
+    assert store.list()[0].version == 1
+
+
+def test_database_failures_become_credential_errors(mem_keyring: LocalKeyring) -> None:
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(CredentialError, match="CANONRY_DATABASE_URL") as info:
+        LocalCredentialStore(engine, mem_keyring)
+    assert isinstance(info.value.__cause__, OperationalError)
