@@ -15,10 +15,11 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 
 from plugins._inspect import AdapterDeclaration, PluginProblem, inspect_adapter
 from plugins._report import FailureKind, PluginFailure, PluginInfo, PluginReport, PluginStatus
+from plugins._scan import scan_entry_points
 
 __all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "load_adapters"]
 
@@ -64,9 +65,16 @@ def _allowed(allow: Iterable[str] | None, environ: Mapping[str, str]) -> frozens
 
 
 def _discover(allowed: frozenset[str] | None) -> PluginReport:
-    points = sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order)
+    found, unreadable = scan_entry_points(ENTRY_POINT_GROUP)
+    points = sorted(found, key=_load_order)
     selector = _Selector(allowed, points)
     report = PluginReport()
+    for dist in unreadable:
+        report.failures.append(PluginFailure(dist.name, dist.name, dist.reason, "invalid"))
+        report.plugins.append(
+            PluginInfo(dist.name, None, None, None, dist.name, "invalid", dist.reason)
+        )
+        logger.warning("plugin distribution %r skipped [invalid]: %s", dist.name, dist.reason)
     for point in points:
         _load_one(point, selector, report)
     report = dataclasses.replace(report, unmatched_allow=selector.unmatched)

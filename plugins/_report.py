@@ -63,7 +63,11 @@ class PluginInfo:
 
 @dataclass(frozen=True)
 class PluginReport:
-    """The outcome of one discovery pass; ``adapters`` maps adapter keys to classes."""
+    """The outcome of one discovery pass; ``adapters`` maps adapter keys to classes.
+
+    Reports are cached and shared per process: treat them as read-only (copy
+    ``adapters`` before changing it).
+    """
 
     adapters: dict[str, type[Adapter]] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)

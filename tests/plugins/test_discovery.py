@@ -278,3 +278,20 @@ def test_report_get_explains_why_an_adapter_is_missing(fake_dists: FakeDists) ->
         report.get("otherfake")
     with pytest.raises(PluginError, match=r"no adapter 'nothing' is installed.*goodfake"):
         report.get("nothing")
+
+
+def test_a_distribution_with_malformed_entry_points_hides_no_other_plugin(
+    fake_dists: FakeDists,
+) -> None:
+    add_good(fake_dists)
+    fake_dists.add("canonry-fake-garbled", {"garbled": "garbled_plugin:G"})
+    (fake_dists.root / "canonry_fake_garbled-0.1.dist-info" / "entry_points.txt").write_text(
+        "[canonry.adapters]\nthis line has no equals sign\n"
+    )
+
+    report = load_adapters(refresh=True, environ={})
+
+    assert "goodfake" in report.adapters
+    (failure,) = [f for f in report.failures if f.name == "canonry-fake-garbled"]
+    assert failure.kind == "invalid"
+    assert "entry_points.txt cannot be read" in failure.reason
