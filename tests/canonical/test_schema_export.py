@@ -20,6 +20,7 @@ from canonical import (
     dump_schema,
     export_schemas,
     load_schemas,
+    next_version,
     parse_version,
 )
 
@@ -102,7 +103,8 @@ def test_committed_schemas_match_the_models() -> None:
         change = classify_change(
             {k: json.loads(v) for k, v in committed.items()}, current_schemas()
         )
-        pytest.fail(f"{instructions}\n\nDetected change:\n{change}")
+        target = next_version(SCHEMA_VERSION, change.kind)
+        pytest.fail(f"{instructions}\n\nDetected change (needs {target}):\n{change}")
 
 
 def test_committed_versions_were_bumped_correctly() -> None:
