@@ -125,15 +125,22 @@ class CompiledMapping:
                 break
         if rule is not None and rule.startswith("lines.") and index is not None:
             path = f"{self._lines_source}[{index}].{path}"
+        msg = err["msg"].removeprefix("Value error, ")
+        hint = "fix the rule or the vendor data; nothing was mapped"
+        if not loc:
+            return MappingError(
+                f"mapping {self.mapping.name!r}: the {self.model.__name__} is invalid: {msg}",
+                hint=hint,
+            )
         value = None if err["type"] == "missing" else short_repr(err["input"])
-        field = ".".join(str(p) for p in loc) or self.model.__name__
+        field = ".".join(str(p) for p in loc)
         origin = f" (rule {rule!r}, from {path!r})" if rule else ""
         return MappingError(
-            f"mapping {self.mapping.name!r}: {field}{origin} is invalid: {err['msg']}; got {value}",
+            f"mapping {self.mapping.name!r}: {field}{origin} is invalid: {msg}; got {value}",
             rule=rule,
             path=path,
             value=value,
-            hint="fix the rule or the vendor data; nothing was mapped",
+            hint=hint,
         )
 
 
