@@ -6,6 +6,7 @@ set (cases that need to seal Vault or set up policies/AppRole skip there).
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 
@@ -199,3 +200,25 @@ def test_reprs_hide_the_token(target: VaultTarget, store: HashiCorpStore) -> Non
     assert target.token not in repr(store)
     assert target.token not in repr(store.settings)
     assert target.token not in repr(store.client)
+
+
+def test_vault_operations_log_and_print_no_secret(
+    target: VaultTarget, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    role_id, secret_id = target.approle("secret/")
+    store = HashiCorpStore(
+        target.settings(token=None, role_id=role_id, secret_id=SecretStr(secret_id))
+    )
+    ref = store.put("acme", "hyg", {"api_key": SECRET})
+    print(ref, store, store.settings, store.get("acme", "hyg"), store.list("acme"))
+    app_token = store.client._hvac.token
+    target.revoke(app_token)
+    store.get("acme", "hyg")  # 403, AppRole login again, retry
+    with pytest.raises(ConflictError) as conflict:
+        store.put("acme", "hyg", {"api_key": SECRET}, expected_version=1)
+    out, err = capsys.readouterr()
+    seen = caplog.text + out + err + str(conflict.value)
+    assert "logging in again" in caplog.text  # logging did happen
+    for secret in (SECRET, secret_id, app_token, store.client._hvac.token, target.token):
+        assert secret not in seen
