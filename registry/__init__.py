@@ -1,18 +1,27 @@
-"""The Registry: adapters plus persisted, tenant-scoped connections, syncs and cursors."""
+"""The Registry: adapters plus persisted, tenant-scoped connections, syncs and cursors.
 
-from registry._base import HttpFactory
-from registry._engine import DEFAULT_DATABASE_URL, create_engine, database_url_from_env
-from registry._migrate import current_revision, head_revision, migrated_metadata, upgrade
-from registry._models import (
-    AuditEntry,
-    Connection,
-    MappingVersion,
-    SyncProgress,
-    SyncRun,
-    SyncState,
-)
-from registry._registry import Registry
-from registry._tables import ConnectionStatus, MappingStatus, RunStatus
+Names load on first use (PEP 562), so ``canonry --help`` does not import SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry._base import HttpFactory
+    from registry._engine import DEFAULT_DATABASE_URL, create_engine, database_url_from_env
+    from registry._migrate import current_revision, head_revision, migrated_metadata, upgrade
+    from registry._models import (
+        AuditEntry,
+        Connection,
+        MappingVersion,
+        SyncProgress,
+        SyncRun,
+        SyncState,
+    )
+    from registry._registry import Registry
+    from registry._tables import ConnectionStatus, MappingStatus, RunStatus
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -34,3 +43,37 @@ __all__ = [
     "migrated_metadata",
     "upgrade",
 ]
+
+_HOMES = {
+    "HttpFactory": "registry._base",
+    "DEFAULT_DATABASE_URL": "registry._engine",
+    "create_engine": "registry._engine",
+    "database_url_from_env": "registry._engine",
+    "current_revision": "registry._migrate",
+    "head_revision": "registry._migrate",
+    "migrated_metadata": "registry._migrate",
+    "upgrade": "registry._migrate",
+    "AuditEntry": "registry._models",
+    "Connection": "registry._models",
+    "MappingVersion": "registry._models",
+    "SyncProgress": "registry._models",
+    "SyncRun": "registry._models",
+    "SyncState": "registry._models",
+    "Registry": "registry._registry",
+    "ConnectionStatus": "registry._tables",
+    "MappingStatus": "registry._tables",
+    "RunStatus": "registry._tables",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'registry' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -54,7 +54,8 @@ def sync(
     started = time.monotonic()
     with open_registry(ctx) as registry:
         sink = _open_sink(registry, connection, stream, out, full) if out else None
-        with Progress(*columns, console=console, transient=True) as bar:
+        live = console.is_terminal
+        with Progress(*columns, console=console, transient=True, disable=not live) as bar:
             task = bar.add_task(f"{connection}/{stream}", total=None, rate=0.0, pages=0)
 
             def report(p: SyncProgress) -> None:
@@ -85,17 +86,20 @@ def _summary(run: object, elapsed: float, out: Path | None, sink: JsonlSink | No
 
     from registry import SyncRun
 
-    table = Table("run", "stream", "status", "pages", "records", "seconds", "records/s", "out")
-    if isinstance(run, SyncRun):
-        resumed = f" (resumed at byte {sink.resumed_at})" if sink and sink.resumed_at else ""
-        table.add_row(
-            run.id[:8],
-            run.stream,
-            run.status.value,
-            str(run.pages),
-            f"{run.records:,}",
-            f"{elapsed:.1f}",
-            f"{run.records / max(elapsed, 1e-6):,.0f}",
-            f"{out}{resumed}" if out else "-",
-        )
+    if not isinstance(run, SyncRun):
+        return
+    table = Table("sync", "", show_header=False, title="sync summary")
+    resumed = f" (resumed at byte {sink.resumed_at})" if sink and sink.resumed_at else ""
+    rows = {
+        "run": run.id,
+        "stream": run.stream,
+        "status": run.status.value,
+        "pages": str(run.pages),
+        "records": f"{run.records:,}",
+        "seconds": f"{elapsed:.1f}",
+        "records/s": f"{run.records / max(elapsed, 1e-6):,.0f}",
+        "out": f"{out}{resumed}" if out else "-",
+    }
+    for key, value in rows.items():
+        table.add_row(key, value)
     Console().print(table)

@@ -44,7 +44,8 @@ def test_config_is_validated_against_the_adapter_model(registry: Registry) -> No
         registry.add_connection("x", "fake", {"base_url": "https://example.com", "bogus": 1})
     message = str(caught.value)
     assert "invalid config for adapter 'fake'" in message
-    assert "base_url" in message and "bogus" in message
+    assert "base_url" in message
+    assert "bogus" in message
     assert "canonry adapters show fake" in message
     assert registry.list_connections() == []
 
@@ -77,7 +78,8 @@ def test_secrets_are_stored_encrypted_not_in_clear(registry: Registry, database_
     engine.dispose()
     assert conn.id in dump
     assert API_KEY not in dump
-    assert API_KEY not in repr(conn) and API_KEY not in repr(registry)
+    assert API_KEY not in repr(conn)
+    assert API_KEY not in repr(registry)
 
 
 def test_set_and_rotate_credentials_bump_the_version(registry: Registry) -> None:
@@ -86,8 +88,10 @@ def test_set_and_rotate_credentials_bump_the_version(registry: Registry) -> None
         registry.rotate_credentials("billing", {"api_key": "sk_new"})
     first = registry.set_credentials("billing", {"api_key": API_KEY})
     rotated = registry.rotate_credentials("billing", {"api_key": "sk_rotated"})
-    assert first.credential_ref and first.credential_ref.endswith("@v1")
-    assert rotated.credential_ref and rotated.credential_ref.endswith("@v2")
+    assert first.credential_ref
+    assert first.credential_ref.endswith("@v1")
+    assert rotated.credential_ref
+    assert rotated.credential_ref.endswith("@v2")
     secret = registry.credential_store.get("acme", rotated.id)["api_key"]
     assert secret.get_secret_value() == "sk_rotated"
     audit = registry.audit_log(limit=2)

@@ -6,8 +6,13 @@ import itertools
 
 import pytest
 
-from canonical import ConflictError, ConfigurationError, Customer, MappingError
-from canonical import ReauthorizationRequired
+from canonical import (
+    ConfigurationError,
+    ConflictError,
+    Customer,
+    MappingError,
+    ReauthorizationRequired,
+)
 from registry import ConnectionStatus, Registry, RunStatus, SyncProgress
 from tests.registry.conftest import API_KEY
 from tests.registry.fake_adapter import FakeAPI
@@ -32,9 +37,11 @@ def test_sync_streams_canonical_objects_and_checkpoints(
     first = objects[0]
     assert isinstance(first, Customer)
     assert (first.name, str(first.email)) == ("Customer 0", "customer0@example.com")
-    assert first.source.connection_id == conn and first.source.adapter == "fake"
+    assert first.source.connection_id == conn
+    assert first.source.adapter == "fake"
     assert [(p.pages, p.records) for p in seen[:2]] == [(1, 50), (2, 100)]
-    assert seen[-1].done and seen[-1].records == 250
+    assert seen[-1].done
+    assert seen[-1].records == 250
     state = registry.sync_state(conn, "customers")
     assert state is not None
     assert (state.cursor, state.records_synced, state.last_status) == (
@@ -58,8 +65,9 @@ def test_incremental_then_full_resync(registry: Registry, conn: str, fake_api: F
     assert ids(list(registry.sync(conn, "customers"))) == list(range(250, 280))
     assert ids(list(registry.sync(conn, "customers", full=True))) == list(range(280))
     state = registry.sync_state(conn, "customers")
-    assert state is not None and state.records_synced == 280
-    assert [r.full for r in registry.sync_runs(conn)][0] is True
+    assert state is not None
+    assert state.records_synced == 280
+    assert next(r.full for r in registry.sync_runs(conn)) is True
 
 
 def test_stopping_mid_page_resumes_at_that_page_without_skipping(
@@ -70,7 +78,8 @@ def test_stopping_mid_page_resumes_at_that_page_without_skipping(
     stream.close()  # the consumer stops in the third page (records 100..149)
     assert registry.sync_runs(conn)[0].status is RunStatus.CANCELLED
     state = registry.sync_state(conn, "customers")
-    assert state is not None and state.cursor == {"offset": 100}
+    assert state is not None
+    assert state.cursor == {"offset": 100}
     rest = list(registry.sync(conn, "customers"))
     assert ids(rest) == list(range(100, 250))
     assert set(ids(taken)) | set(ids(rest)) == set(range(250))
@@ -82,14 +91,16 @@ def test_mapping_error_fails_the_run_without_checkpointing_past_it(
     fake_api.bad_record = 130
     delivered: list[Customer] = []
     with pytest.raises(MappingError) as caught:
-        for obj in registry.sync(conn, "customers"):
-            delivered.append(obj)
+        delivered.extend(registry.sync(conn, "customers"))
     assert caught.value.rule == "remote_id"
     assert ids(delivered) == list(range(100))
     state = registry.sync_state(conn, "customers")
-    assert state is not None and state.cursor == {"offset": 100}
+    assert state is not None
+    assert state.cursor == {"offset": 100}
     run = registry.sync_runs(conn)[0]
-    assert run.status is RunStatus.FAILED and run.error and "MappingError" in run.error
+    assert run.status is RunStatus.FAILED
+    assert run.error
+    assert "MappingError" in run.error
     fake_api.bad_record = None
     assert ids(list(registry.sync(conn, "customers"))) == list(range(100, 250))
 
@@ -123,14 +134,15 @@ def test_revoked_token_marks_the_connection_needs_reauth(registry: Registry, con
 
 def test_check_and_disabled_connection(registry: Registry, conn: str) -> None:
     result = registry.test_connection(conn)
-    assert result.ok and "acct_fake" in result.message
+    assert result.ok
+    assert "acct_fake" in result.message
     registry.set_credentials(conn, {"api_key": "wrong"})
     assert not registry.test_connection(conn).ok
     registry.update_connection(conn, status="disabled")
     with pytest.raises(ConfigurationError, match="is disabled"):
         registry.sync(conn, "customers")
+    registry.update_connection(conn, status="active")
     with pytest.raises(ConfigurationError, match="no stream 'orders'"):
-        registry.update_connection(conn, status="active")
         registry.sync(conn, "orders")
 
 
