@@ -216,7 +216,7 @@ def test_vault_operations_log_and_print_no_secret(
     target.revoke(app_token)
     store.get("acme", "hyg")  # 403, AppRole login again, retry
     with pytest.raises(ConflictError) as conflict:
-        store.put("acme", "hyg", {"api_key": SECRET}, expected_version=1)
+        store.put("acme", "hyg", {"api_key": SECRET}, expected_version=0)
     out, err = capsys.readouterr()
     seen = caplog.text + out + err + str(conflict.value)
     assert "logging in again" in caplog.text  # logging did happen
