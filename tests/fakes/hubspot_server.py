@@ -1,0 +1,272 @@
+"""A loopback HubSpot CRM API: objects, search (with its 10,000 cap), batch read, associations.
+
+Speaks the v3 objects wire format (``{"id", "properties", "createdAt", "updatedAt",
+"archived"}``, property values as strings), ``paging.next.after`` on lists, CRM search with
+``filterGroups``/``sorts``/``after``/``total`` that refuses to page past ``search_cap``
+(HubSpot answers 400 there), v4 association batch reads, and scripted 429s with
+``Retry-After``. Mutations between syncs (create / update / archive) are real.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.http_server import LoopbackHTTPServer, RecordedRequest, Reply
+
+__all__ = ["TOKEN", "HubSpotFake", "iso"]
+
+TOKEN = "pat-na1-canonry-fake-token"
+Json = dict[str, Any]
+MODIFIED = {"contacts": "lastmodifieddate"}  # other object types use hs_lastmodifieddate
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    "EQ": int.__eq__,
+    "NEQ": int.__ne__,
+    "GT": int.__gt__,
+    "GTE": int.__ge__,
+    "LT": int.__lt__,
+    "LTE": int.__le__,
+}
+
+
+def iso(ms: int) -> str:
+    """HubSpot's timestamp text: ISO 8601 with milliseconds and ``Z``."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def modified_prop(object_type: str) -> str:
+    return MODIFIED.get(object_type, "hs_lastmodifieddate")
+
+
+class HubSpotFake:
+    """An in-memory HubSpot portal behind a real HTTP server on 127.0.0.1."""
+
+    def __init__(self, *, token: str = TOKEN, search_cap: int = 10_000) -> None:
+        self.token, self.search_cap = token, search_cap
+        self.now_ms = int(time.time() * 1000)
+        self.objects: dict[str, dict[str, Json]] = {}
+        self.index: dict[str, list[tuple[int, int]]] = {}  # live records by (modified, id)
+        self.links: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self.requests: list[RecordedRequest] = []
+        self.failures: list[tuple[Callable[[RecordedRequest], bool], Reply]] = []
+        self._next_id = 1000
+        self._lock = threading.RLock()
+        self._server: LoopbackHTTPServer | None = None
+        self._owns = True
+
+    def start(self, server: LoopbackHTTPServer | None = None) -> HubSpotFake:
+        """Serve on ``server`` (shared by tests; kept open by ``stop``) or a new one."""
+        self._owns, self._server = server is None, server or LoopbackHTTPServer()
+        self._server.handler = self.answer
+        return self
+
+    def stop(self) -> None:
+        if self._server and self._owns:
+            self._server.close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return self._server.url
+
+    def fail_next(
+        self, reply: Reply, *, times: int = 1, when: Callable[..., bool] | None = None
+    ) -> None:
+        """Answer the next ``times`` requests (matching ``when``) with ``reply``."""
+        self.failures.extend([(when or (lambda r: True), reply)] * times)
+
+    # mutations --------------------------------------------------------------------------
+    def _tick(self, at: int | None) -> int:
+        self.now_ms = at if at is not None else self.now_ms + 1
+        return self.now_ms
+
+    def create(
+        self, object_type: str, properties: Json | None = None, *, at: int | None = None
+    ) -> Json:
+        """A new record; ``at`` pins its create/modify time (ms) to build timestamp ties."""
+        with self._lock:
+            self._next_id += 1
+            ms, object_id = self._tick(at), str(self._next_id)
+            props = {"hs_object_id": object_id, "createdate": iso(ms), **(properties or {})}
+            record = {"id": object_id, "properties": props, "createdAt": iso(ms), "archived": False}
+            self.objects.setdefault(object_type, {})[object_id] = record
+            self._touch(object_type, record, ms)
+            return record
+
+    def update(
+        self, object_type: str, object_id: str, properties: Json, *, at: int | None = None
+    ) -> Json:
+        with self._lock:
+            record = self.objects[object_type][object_id]
+            self._unindex(object_type, record)
+            record["properties"].update(properties)
+            self._touch(object_type, record, self._tick(at))
+            return record
+
+    def archive(self, object_type: str, object_id: str) -> None:
+        with self._lock:
+            record = self.objects[object_type][object_id]
+            self._unindex(object_type, record)
+            record.update(archived=True, archivedAt=iso(self._tick(None)))
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        with self._lock:
+            self.links.setdefault((from_type, to_type), {}).setdefault(from_id, []).append(to_id)
+
+    def _touch(self, object_type: str, record: Json, ms: int) -> None:
+        record["updatedAt"] = iso(ms)
+        record["properties"][modified_prop(object_type)] = iso(ms)
+        record["_ms"] = ms
+        bisect.insort(self.index.setdefault(object_type, []), (ms, int(record["id"])))
+
+    def _unindex(self, object_type: str, record: Json) -> None:
+        keys = self.index[object_type]
+        del keys[bisect.bisect_left(keys, (record["_ms"], int(record["id"])))]
+
+    # answering --------------------------------------------------------------------------
+    def answer(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            for n, (when, reply) in enumerate(self.failures):
+                if when(request):
+                    del self.failures[n]
+                    return reply
+            if request.headers.get("authorization") != f"Bearer {self.token}":
+                return _error(
+                    401, "INVALID_AUTHENTICATION", "Authentication credentials not found."
+                )
+            try:
+                return Reply(200, json=self._route(request))
+            except LookupError as exc:
+                return _error(404, "OBJECT_NOT_FOUND", f"resource not found: {exc}")
+            except ValueError as exc:
+                return _error(400, "VALIDATION_ERROR", str(exc))
+
+    def _route(self, request: RecordedRequest) -> Json:
+        parts = urlsplit(request.target).path.strip("/").split("/")
+        match request.method, parts:
+            case "GET", ["crm", "v3", "objects", object_type]:
+                return self._list(object_type, parse_qs(urlsplit(request.target).query))
+            case "POST", ["crm", "v3", "objects", object_type, "search"]:
+                return self._search(object_type, request.json())
+            case "POST", ["crm", "v3", "objects", object_type, "batch", "read"]:
+                body = request.json()
+                found = [self.objects.get(object_type, {}).get(i["id"]) for i in body["inputs"]]
+                results = [self._render(r, body.get("properties") or []) for r in found if r]
+                return {"status": "COMPLETE", "results": results}
+            case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
+                links = self.links.get((from_type, to_type), {})
+                ids = [i["id"] for i in request.json()["inputs"]]
+                rows = [
+                    {"from": {"id": i}, "to": [_to(t) for t in links[i]]} for i in ids if i in links
+                ]
+                return {"status": "COMPLETE", "results": rows}
+        raise LookupError(request.path)
+
+    def _render(self, record: Json, properties: list[str]) -> Json:
+        wanted = {"hs_object_id", "createdate", *properties}
+        props = {k: v for k, v in record["properties"].items() if k in wanted}
+        props.update({p: None for p in properties if p not in props})
+        return {k: v for k, v in record.items() if k[0] != "_"} | {"properties": props}
+
+    def _list(self, object_type: str, q: dict[str, list[str]]) -> Json:
+        limit = int(q.get("limit", ["10"])[0])
+        if limit > 100:
+            raise ValueError("limit must be at most 100")
+        archived = q.get("archived", ["false"])[0].lower() == "true"
+        properties = [p for v in q.get("properties", []) for p in v.split(",") if p]
+        records = self.objects.get(object_type, {})
+        ids = sorted(int(i) for i, r in records.items() if r["archived"] == archived)
+        start = bisect.bisect_left(ids, int(q["after"][0])) if "after" in q else 0
+        chosen = ids[start : start + limit]
+        answer: Json = {"results": [self._render(records[str(i)], properties) for i in chosen]}
+        if start + limit < len(ids):
+            answer["paging"] = {"next": {"after": str(ids[start + limit]), "link": "?after="}}
+        return answer
+
+    def _search(self, object_type: str, body: Json) -> Json:
+        limit, offset = int(body.get("limit", 10)), int(body.get("after") or 0)
+        if limit > 200:
+            raise ValueError("limit must be at most 200")
+        if offset + limit > self.search_cap:
+            raise ValueError(f"cannot page beyond {self.search_cap} search results")
+        chosen, total = self._matching(object_type, body, offset + limit + 1)
+        properties, records = body.get("properties") or [], self.objects.get(object_type, {})
+        results = [self._render(records[i], properties) for i in chosen[offset : offset + limit]]
+        answer: Json = {"total": total, "results": results}
+        if len(chosen) > offset + limit:
+            answer["paging"] = {"next": {"after": str(offset + limit)}}
+        return answer
+
+    def _matching(self, object_type: str, body: Json, enough: int) -> tuple[list[str], int]:
+        """The first ``enough`` live ids matching ``filterGroups`` (OR of ANDs) in ``sorts``
+        order, and the total count; a lower bound on the sort property starts by bisection."""
+        modified = modified_prop(object_type)
+        groups = [g["filters"] for g in body.get("filterGroups") or []] or [[]]
+        sort = (body.get("sorts") or [{"propertyName": "hs_object_id"}])[0]["propertyName"]
+        keys, start = self.index.get(object_type, []), 0
+        if sort != modified:
+            keys = sorted((k[1], k[1]) for k in keys)
+        elif len(groups) == 1:
+            bounds = [
+                int(f["value"])
+                for f in groups[0]
+                if f["propertyName"] == modified and f["operator"] in ("GT", "GTE", "EQ")
+            ]
+            start = bisect.bisect_left(keys, (max(bounds), -1)) if bounds else 0
+        records = self.objects.get(object_type, {})
+        if (
+            len(groups) == 1
+            and all(
+                f["propertyName"] == modified and f["operator"] in ("GT", "GTE") for f in groups[0]
+            )
+            and sort == modified
+        ):
+            while start < len(keys) and not _all(records[str(keys[start][1])], groups[0], modified):
+                start += 1  # only a bound on the sorted key: skip its head, then slice
+            return [str(k[1]) for k in keys[start : start + enough]], len(keys) - start
+        chosen, total = [], 0
+        for key in keys[start:]:
+            record = records[str(key[1])]
+            if any(_all(record, g, modified) for g in groups):
+                total += 1
+                if len(chosen) < enough:
+                    chosen.append(record["id"])
+        return chosen, total
+
+
+def _all(record: Json, filters: list[Json], modified: str) -> bool:
+    return all(
+        _OPS[f["operator"]](_number(record, f["propertyName"], modified), int(f["value"]))
+        for f in filters
+    )
+
+
+def _number(record: Json, name: str, modified: str) -> int:
+    if name == "hs_object_id":
+        return int(record["id"])
+    if name == modified:
+        return int(record["_ms"])
+    value = record["properties"].get(name)
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _to(target: str) -> Json:
+    kind = {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": None}
+    return {"toObjectId": int(target), "associationTypes": [kind]}
+
+
+def _error(status: int, category: str, message: str) -> Reply:
+    body = {
+        "status": "error",
+        "message": message,
+        "category": category,
+        "correlationId": "fake-0001",
+    }
+    return Reply(status, json=body, headers={"X-HubSpot-Correlation-Id": "fake-0001"})
