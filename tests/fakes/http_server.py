@@ -141,6 +141,7 @@ def _make_handler(server: LoopbackHTTPServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = 10  # idle keep-alive connections end instead of lingering
+        disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms stall
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
