@@ -68,11 +68,16 @@ class RateLimiter:
             self._tokens -= tokens
             return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
 
-    def acquire(self, tokens: float = 1.0) -> float:
-        """Block until ``tokens`` are available; return the seconds waited."""
+    def acquire(
+        self, tokens: float = 1.0, *, sleep: Callable[[float], None] | None = None
+    ) -> float:
+        """Block until ``tokens`` are available; return the seconds waited.
+
+        ``sleep`` overrides the limiter's own for this call (a caller's injected sleep).
+        """
         delay = self.reserve(tokens)
         if delay > 0:
-            self._sleep(delay)
+            (sleep or self._sleep)(delay)
         return delay
 
     def configure(self, rate: float, burst: int) -> None:

@@ -131,3 +131,12 @@ def test_asking_for_more_tokens_than_the_burst_is_refused(clock: FakeClock) -> N
 
 def test_repr_shows_the_limits() -> None:
     assert repr(RateLimiter(2.5, 3)) == "<RateLimiter rate=2.5/s burst=3>"
+
+
+def test_acquire_can_use_the_callers_sleep(clock: FakeClock) -> None:
+    limiter = RateLimiter(rate=2, burst=1, clock=clock, sleep=clock.sleep)
+    theirs: list[float] = []
+    limiter.acquire(sleep=theirs.append)
+    assert limiter.acquire(sleep=theirs.append) == pytest.approx(0.5)
+    assert theirs == pytest.approx([0.5])
+    assert clock.sleeps == []
