@@ -210,3 +210,27 @@ def test_a_row_that_cannot_be_rewrapped_is_reported_not_fatal(
 def test_batch_size_must_be_positive(file_store: LocalCredentialStore) -> None:
     with pytest.raises(ConfigurationError):
         rotate(file_store, batch_size=0)
+
+
+@pytest.mark.postgres
+def test_crash_and_resume_on_postgresql(postgres_url: str, key_file: Path) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        store = LocalCredentialStore(engine, LocalKeyring.load(key_file))
+        expected = _fill(store, 5)
+        old = store.wrapper.primary_key_id()
+
+        def crash(progress: RotationProgress) -> None:
+            raise RuntimeError("simulated crash")
+
+        with pytest.raises(RuntimeError):
+            rotate(store, batch_size=2, progress=crash)
+        new = store.wrapper.primary_key_id()
+        assert store.key_usage() == {new: 2, old: 3}
+        _assert_readable(store, expected)
+        report = rotate(store, batch_size=2)
+        assert (report.new_key, report.rewrapped, report.retirable) == (False, 3, (old,))
+        retire_key(store, old)
+        _assert_readable(LocalCredentialStore(engine, LocalKeyring.load(key_file)), expected)
+    finally:
+        engine.dispose()
