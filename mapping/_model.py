@@ -99,10 +99,9 @@ class Mapping(BaseModel):
                 "source": self.lines.source,
                 "rules": {t: r.short() for t, r in self.lines.rules.items()},
             }
-        if self.custom_fields.model_fields_set:
-            data["custom_fields"] = self.custom_fields.model_dump(
-                mode="json", by_alias=True, exclude_defaults=True
-            )
+        options = self.custom_fields.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        if options:
+            data["custom_fields"] = options
         return data
 
     def to_yaml(self) -> str:

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import canonical
-from canonical import Money
+from canonical import CanonryError, Money, currency_exponent
 
 __all__ = ["EXACT", "MoneyData", "currency_lookup", "money_parts"]
 
@@ -22,24 +21,11 @@ MoneyData = dict[str, Any]
 
 EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
-# Used only while canonical does not export currency_exponent; canonical is authoritative.
-_FALLBACK: dict[str, int] = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW"), 0),
-    **dict.fromkeys(("PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
-
 
 def _iso_exponent(code: str) -> int:
-    lookup: Callable[[str], int] | None = getattr(canonical, "currency_exponent", None)
-    if lookup is None:
-        if len(code) != 3 or not code.isalpha():
-            raise ValueError(f"unknown currency code {code!r}")
-        return _FALLBACK.get(code, 2)
     try:
-        return lookup(code)
-    except canonical.CanonryError as exc:
+        return currency_exponent(code)
+    except CanonryError as exc:
         raise ValueError(exc.message) from None
 
 

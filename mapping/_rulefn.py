@@ -24,7 +24,7 @@ Build = Callable[[dict[str, Any], Context], Any]
 
 def compile_rule(name: str, rule: Rule) -> Build | str:
     """A closure for ``rule``, or the source key when the rule only copies a top-level key."""
-    if "const" in rule.model_fields_set:
+    if rule.const is not None:
         const = rule.const
         return lambda record, ctx: const
     paths = rule.parsed_paths()

@@ -67,7 +67,7 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
-        given = [k for k in ("source", "sources", "const") if k in self.model_fields_set]
+        given = [k for k in ("source", "sources", "const") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of `source`, `sources` or `const`")
         if self.sources is not None and (not self.sources or self.transform is None):
@@ -104,7 +104,7 @@ class Rule(BaseModel):
 
     def short(self) -> Any:
         """The rule as plain data, using the string shorthand when it is only a source."""
-        data = self.model_dump(mode="json", exclude_unset=True)
+        data = self.model_dump(mode="json", exclude_none=True)
         if set(data) == {"source"}:
             return data["source"]
         if isinstance(self.transform, tuple):

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-import canonical
-from canonical import CanonicalModel, Customer, Invoice, MappingError
+from canonical import CanonicalModel, MappingError, SchemaError, model_by_name
 
 __all__ = [
     "ENGINE_FIELDS",
@@ -23,25 +22,19 @@ __all__ = [
 ENGINE_FIELDS = frozenset({"id", "source", "remote_data", "object"})
 """Fields the engine fills itself (or derives); rules may not target them."""
 
-_FALLBACK_MODELS: dict[str, type[CanonicalModel]] = {"Customer": Customer, "Invoice": Invoice}
+_MAPPABLE = ("Customer", "Invoice")
 
 
 def resolve_model(name: str) -> type[CanonicalModel]:
     """The canonical model class called ``name``; ``MappingError`` listing the valid names."""
-    lookup = getattr(canonical, "model_by_name", None)
-    found: Any = None
-    if lookup is not None:
-        try:
-            found = lookup(name)
-        except (KeyError, ValueError, canonical.CanonryError):
-            found = None
-    else:
-        found = _FALLBACK_MODELS.get(name)
+    try:
+        found = model_by_name(name)
+    except SchemaError:
+        found = None
     if isinstance(found, type) and issubclass(found, CanonicalModel):
         return found
     raise MappingError(
-        f"unknown canonical model {name!r} for a mapping; use one of: "
-        f"{', '.join(sorted(_FALLBACK_MODELS))}",
+        f"unknown canonical model {name!r} for a mapping; use one of: {', '.join(_MAPPABLE)}",
         rule="model",
         value=repr(name),
     )

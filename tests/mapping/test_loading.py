@@ -34,6 +34,13 @@ def test_yaml_json_and_dict_load_the_same_mapping(tmp_path):
     assert Mapping.model_validate(from_yaml.to_dict()) == from_yaml
 
 
+def test_pydantic_dumps_load_back(invoices_mapping):
+    plain = Mapping.from_yaml(MINIMAL)
+    assert Mapping.model_validate_json(plain.model_dump_json()) == plain
+    assert Mapping.model_validate_json(invoices_mapping.model_dump_json()) == invoices_mapping
+    assert Mapping.model_validate(invoices_mapping.model_dump()) == invoices_mapping
+
+
 def test_stripe_mappings_round_trip_through_yaml(customers_mapping, invoices_mapping):
     for mapping in (customers_mapping, invoices_mapping):
         assert Mapping.from_yaml(mapping.to_yaml()) == mapping
