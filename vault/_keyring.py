@@ -64,11 +64,19 @@ class LocalKeyring(KeyWrapper):
 
     name = "local"
 
-    def __init__(self, keyset: KeySet, *, path: Path | None = None, source: str = "memory") -> None:
+    def __init__(
+        self,
+        keyset: KeySet,
+        *,
+        path: Path | None = None,
+        source: str = "memory",
+        read_only: bool = False,
+    ) -> None:
         self._keyset = keyset
         self._path = path
         self._stamp = self._file_stamp()
         self.source = f"file {path}" if path is not None else source
+        self.read_only = read_only
 
     def __repr__(self) -> str:
         primary = self._keyset.primary
@@ -93,7 +101,8 @@ class LocalKeyring(KeyWrapper):
         """Keys from ``CANONRY_MASTER_KEYS`` if set, else the key file (created if ``create``)."""
         env = os.environ if environ is None else environ
         if env.get(MASTER_KEYS_VAR):
-            return cls(parse_master_keys(env[MASTER_KEYS_VAR]), source=MASTER_KEYS_VAR)
+            keyset = parse_master_keys(env[MASTER_KEYS_VAR])
+            return cls(keyset, source=MASTER_KEYS_VAR, read_only=True)
         path = default_key_file(env)
         if create:
             init_local_keyring(path)
@@ -195,7 +204,7 @@ class LocalKeyring(KeyWrapper):
         return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _update(self, change: _Change) -> None:
-        if self.source == MASTER_KEYS_VAR:
+        if self.read_only:
             raise ConfigurationError(
                 f"keys from {MASTER_KEYS_VAR} are read-only here",
                 hint=f"edit {MASTER_KEYS_VAR}: add a new key as primary= and run "
