@@ -178,6 +178,13 @@ def check_rules(model: type[BaseModel], rules: dict[str, Rule], prefix: str = ""
             raise MappingError(
                 f"rule {prefix + target!r}: {exc}{hint}", rule=f"{prefix}{target}"
             ) from None
+        clash = next((t for t in rules if t.startswith(target + ".")), None)
+        if clash is not None:
+            raise MappingError(
+                f"rules {prefix + target!r} and {prefix + clash!r} both fill {target!r}; "
+                "keep either the whole value or its parts",
+                rule=f"{prefix}{target}",
+            )
     for name in required_fields(model):
         if not any(t == name or t.startswith(name + ".") for t in rules):
             raise MappingError(

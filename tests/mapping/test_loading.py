@@ -72,6 +72,13 @@ def test_unknown_target_fields_are_refused_with_the_valid_ones(rules, rule, frag
         assert "billing_address" in str(caught.value)
 
 
+def test_a_whole_value_and_its_parts_cannot_both_be_mapped():
+    rules = "  remote_id: id\n  billing_address: address\n  billing_address.city: city"
+    with pytest.raises(MappingError, match="both fill 'billing_address'") as caught:
+        Mapping.from_yaml(_mapping(rules))
+    assert caught.value.rule == "billing_address"
+
+
 def test_unknown_transform_is_refused_listing_known_ones():
     text = _mapping("  remote_id: id\n  email: {source: email, transform: lowr}")
 
