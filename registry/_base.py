@@ -23,7 +23,7 @@ from canonical import (
     ReauthorizationRequired,
 )
 from registry._catalog import AdapterCatalog
-from registry._engine import create_engine
+from registry._engine import create_engine, database_errors
 from registry._mappings import active_version, compile_mapper
 from registry._migrate import current_revision, head_revision
 from registry._models import Connection
@@ -51,7 +51,8 @@ def _check_tenant(tenant: str) -> str:
 
 
 def _check_schema(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision()
+    with database_errors():
+        current, head = current_revision(engine), head_revision()
     if current is None:
         raise ConfigurationError(
             f"the database {engine.url.render_as_string(hide_password=True)} is not initialised",
@@ -109,7 +110,11 @@ class RegistryBase:
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with (
+            database_errors(),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     def _row(self, name_or_id: str) -> ConnectionRow:
@@ -156,7 +161,17 @@ class RegistryBase:
         cls = self.catalog.get(row.adapter)
         credentials = credentials_model_for(cls, self._secrets(row))
         http = self._http_factory(Connection.from_row(row)) if self._http_factory else None
-        return cls(row.config, credentials, connection_id=row.id, http=http)
+        try:
+            return cls(row.config, credentials, connection_id=row.id, http=http)
+        except BaseException:
+            if http is not None:
+                http.close()
+            raise
+
+    def _release(self, adapter: Adapter) -> None:
+        """Close the HTTP client the factory made for ``adapter`` (the Registry owns it)."""
+        if self._http_factory is not None and adapter.http is not None:
+            adapter.http.close()
 
     @contextmanager
     def _watch_reauth(self, row: ConnectionRow) -> Iterator[None]:
@@ -171,7 +186,11 @@ class RegistryBase:
         """Call the adapter's ``check()`` with the stored config and credentials."""
         row = self._row(name_or_id)
         with self._watch_reauth(row):
-            result = self._adapter(row).check()
+            adapter = self._adapter(row)
+            try:
+                result = adapter.check()
+            finally:
+                self._release(adapter)
         with self._tx() as session:
             self._audit(session, "connection.test", row.name, ok=result.ok)
         return result
@@ -196,13 +215,16 @@ class RegistryBase:
         """
         row = self._row(connection)
         adapter = self._adapter(row)
-        spec = adapter.stream(stream)
-        with self._tx() as session:
-            version = active_version(session, self.tenant, row.id, spec.model)
-            self._audit(session, "sync.start", row.name, stream=stream, full=full)
-        mapper = compile_mapper(
-            adapter, stream, version.mapping if version else None, keep_remote_data=keep_remote_data
-        )
+        try:
+            spec = adapter.stream(stream)
+            with self._tx() as session:
+                version = active_version(session, self.tenant, row.id, spec.model)
+                self._audit(session, "sync.start", row.name, stream=stream, full=full)
+            override = version.mapping if version else None
+            mapper = compile_mapper(adapter, stream, override, keep_remote_data=keep_remote_data)
+        except BaseException:
+            self._release(adapter)
+            raise
         job = SyncJob(
             engine=self.engine,
             tenant=self.tenant,
@@ -214,13 +236,16 @@ class RegistryBase:
             progress=progress,
             on_checkpoint=on_checkpoint,
         )
-        return self._guarded(row, job.run())
+        return self._guarded(row, adapter, job.run())
 
     def _guarded(
-        self, row: ConnectionRow, objects: Iterator[CanonicalModel]
+        self, row: ConnectionRow, adapter: Adapter, objects: Iterator[CanonicalModel]
     ) -> Iterator[CanonicalModel]:
-        with self._watch_reauth(row):
-            yield from objects
+        try:
+            with self._watch_reauth(row), database_errors():
+                yield from objects
+        finally:
+            self._release(adapter)
 
 
 def _user() -> str:

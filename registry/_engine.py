@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from canonical import ConfigurationError
+from canonical import CanonryError, ConfigurationError
 
-__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "database_url_from_env"]
+__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "database_errors", "database_url_from_env"]
 
 DEFAULT_DATABASE_URL = "sqlite:///canonry.db"
 """Used when neither an argument nor ``CANONRY_DATABASE_URL`` gives a URL."""
@@ -69,3 +70,27 @@ def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(parsed, **kwargs)
+
+
+def _first_line(exc: Exception) -> str:
+    origin = getattr(exc, "orig", None) or exc
+    return (str(origin).strip().splitlines() or [type(origin).__name__])[0][:300]
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Translate SQLAlchemy's errors into Canonry's at the database boundary."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ConfigurationError(
+            f"the change conflicts with stored data: {_first_line(exc)}",
+            hint="another writer may have added the same name; re-read and retry",
+        ) from exc
+    except OperationalError as exc:
+        error = CanonryError(
+            f"the database failed: {_first_line(exc)}",
+            hint="check CANONRY_DATABASE_URL, that the server runs and the disk is writable",
+        )
+        error.retryable = True
+        raise error from exc

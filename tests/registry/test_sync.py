@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import httpx
 import pytest
 
 from canonical import (
@@ -13,8 +14,8 @@ from canonical import (
     MappingError,
     ReauthorizationRequired,
 )
-from registry import ConnectionStatus, Registry, RunStatus, SyncProgress
-from tests.registry.conftest import API_KEY
+from registry import Connection, ConnectionStatus, Registry, RunStatus, SyncProgress
+from tests.registry.conftest import API_KEY, MakeRegistry
 from tests.registry.fake_adapter import FakeAPI
 
 
@@ -158,3 +159,22 @@ def test_a_second_run_takes_over_and_the_first_cannot_checkpoint(
     assert len(list(second)) == 249
     statuses = sorted(r.status.value for r in registry.sync_runs(conn))
     assert statuses == ["interrupted", "succeeded"]
+
+
+def test_http_factory_clients_are_used_and_closed(
+    make_registry: MakeRegistry, fake_api: FakeAPI
+) -> None:
+    made: list[httpx.Client] = []
+
+    def factory(connection: Connection) -> httpx.Client:
+        client = httpx.Client(headers={"X-Connection": connection.name})
+        made.append(client)
+        return client
+
+    registry = make_registry(http_factory=factory)
+    config = {"base_url": fake_api.url, "page_size": 100}
+    registry.add_connection("billing", "fake", config, {"api_key": API_KEY})
+    assert registry.test_connection("billing").ok
+    assert len(list(registry.sync("billing", "customers"))) == 250
+    assert len(made) == 2
+    assert all(client.is_closed for client in made)
