@@ -25,10 +25,10 @@ class HubSpotConfig(BaseModel):
         "active mapping reads (set by use_mapping), else the default mapping's",
     )
     requests_per_10s: int = Field(
-        default=100, ge=1, le=1000, description="burst budget per 10 s (100, or 190 on Pro+)"
+        default=100, ge=1, le=100_000, description="burst budget per 10 s (100, or 190 on Pro+)"
     )
     search_requests_per_second: float = Field(
-        default=5.0, gt=0, le=1000, description="CRM search limit per account"
+        default=5.0, gt=0, le=10_000, description="CRM search limit per account"
     )
     search_cap: int = Field(
         default=SEARCH_CAP, ge=2, le=SEARCH_CAP, description="results per search query"

@@ -50,11 +50,14 @@ class StripeConfig(BaseModel):
 
 
 class StripeCredentials(BaseModel):
-    """Secrets of one Stripe connection; never logged, never echoed."""
+    """Secrets of one Stripe connection (flat strings, as the vault stores them)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     api_key: SecretStr = Field(description="secret or restricted key (sk_... / rk_...)")
-    webhook_secrets: list[SecretStr] = Field(
-        default_factory=list, description="endpoint signing secrets (whsec_...)"
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="the endpoint's signing secret (whsec_...)"
+    )
+    webhook_secret_previous: SecretStr | None = Field(
+        default=None, description="the previous signing secret, while a rotation overlaps"
     )
