@@ -74,12 +74,12 @@ def dump_schema(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def export_schemas(directory: Path, *, version: str = SCHEMA_VERSION) -> list[Path]:
-    """Write ``<directory>/<version>/<Model>.json`` for every model; returns the paths.
+def export_schemas(directory: Path) -> list[Path]:
+    """Write ``<directory>/<SCHEMA_VERSION>/<Model>.json`` for every model; returns the paths.
 
     Existing files of that version are overwritten; other versions are left alone.
     """
-    target = Path(directory) / version
+    target = Path(directory) / SCHEMA_VERSION
     try:
         target.mkdir(parents=True, exist_ok=True)
         written = []
