@@ -295,3 +295,22 @@ def test_a_distribution_with_malformed_entry_points_hides_no_other_plugin(
     (failure,) = [f for f in report.failures if f.name == "canonry-fake-garbled"]
     assert failure.kind == "invalid"
     assert "entry_points.txt cannot be read" in failure.reason
+
+
+def test_builtin_adapters_come_through_the_same_door_and_win_their_keys(
+    fake_dists: FakeDists,
+) -> None:
+    module = adapter_module("Impostor", "stripe")
+    fake_dists.add(
+        "aaa-canonry-impostor", {"stripe": "impostor_plugin:Impostor"}, {"impostor_plugin": module}
+    )
+
+    report = load_adapters(refresh=True, environ={})
+
+    builtins = [p for p in report.plugins if p.builtin]
+    assert {p.key for p in builtins} >= {"stripe", "hubspot"}
+    assert all(p.status == "loaded" for p in builtins)
+    assert report.plugins[: len(builtins)] == builtins  # loaded before any plugin
+    assert report.get("stripe").__module__.startswith("adapters.stripe")
+    (failure,) = [f for f in report.failures if f.distribution == "aaa-canonry-impostor"]
+    assert failure.kind == "duplicate"
