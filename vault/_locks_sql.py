@@ -96,7 +96,9 @@ class SqlConnectionLock(ConnectionLock):
     @contextmanager
     def _sqlite(self, key: str) -> Iterator[None]:
         if not self._table_ready:
-            _metadata.create_all(self.engine, checkfirst=True)
+            # IF NOT EXISTS: several processes may create it at the same moment.
+            with self.engine.begin() as conn:
+                conn.execute(sa.schema.CreateTable(lock_table, if_not_exists=True))
             self._table_ready = True
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + self.timeout
