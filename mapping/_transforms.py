@@ -180,21 +180,23 @@ def _str_keys(values: Any) -> Any:
 
 
 _TRUE = frozenset({"true", "yes", "y", "1", "on", "t"})
-_FALSE = frozenset({"false", "no", "n", "0", "off", "f", ""})
+_FALSE = frozenset({"false", "no", "n", "0", "off", "f"})
 
 
 @register_transform("bool")
 def to_bool(args: dict[str, Any]) -> Apply:
-    """true/false, 1/0, yes/no (any case) -> bool."""
+    """true/false, 1/0, yes/no (any case) -> bool; empty text -> None."""
     no_args("bool", args)
 
-    def apply(value: Any, ctx: Context) -> bool:
+    def apply(value: Any, ctx: Context) -> bool | None:
         if isinstance(value, bool):
             return value
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
         if isinstance(value, str):
             text = value.strip().lower()
+            if not text:
+                return None
             if text in _TRUE or text in _FALSE:
                 return text in _TRUE
         raise ValueError(f"not a boolean: {value!r} (use true/false, yes/no or 1/0)")

@@ -139,6 +139,7 @@ def test_value_transforms():
     assert run("decimal", 3) == Decimal(3)
     assert run("bool", "YES") is True
     assert run("bool", 0) is False
+    assert run("bool", " ") is None  # blank: unknown, so the rule's default applies
     assert run("str", 42) == "42"
     assert run("str", False) == "false"
     assert run("sum", [1, 2, None, 3]) == 6
