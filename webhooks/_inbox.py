@@ -1,0 +1,262 @@
+"""The durable inbox: one row per vendor event, written before the delivery is acknowledged.
+
+The endpoint inserts the items of a verified delivery and enqueues their processing in the
+same transaction (``insert_items`` then ``webhooks.jobs.enqueue_items``); only after that
+commits does the sender get its 2xx. ``(connection_id, vendor_event_id)`` is unique, so a
+redelivery inserts nothing (``ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL) and is
+acknowledged without being processed again. Each row's ``id`` is its DBOS workflow id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "INBOX",
+    "INBOX_TABLE",
+    "InboxItem",
+    "InboxItemRef",
+    "InboxRow",
+    "InboxStatus",
+    "NewInboxItem",
+    "get_item",
+    "insert_items",
+    "list_items",
+]
+
+INBOX_TABLE = "canonry_webhook_inbox"
+
+
+class InboxStatus(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    STALE = "stale"
+    """Older than what was already applied for the same object: not applied."""
+    DEAD = "dead"
+    """Every attempt failed: on the dead-letter list, replayable."""
+    FAILED = "failed"
+    """Could not be processed at all (unparseable item, unknown adapter)."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class InboxRow(SQLModel, table=True):
+    """One vendor event as received (for HubSpot: one element of the delivered array)."""
+
+    __tablename__ = INBOX_TABLE
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "connection_id", "vendor_event_id", name="uq_canonry_webhook_inbox_event"
+        ),
+        sa.Index("ix_canonry_webhook_inbox_tenant_status", "tenant", "status", "received_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    tenant: str = Field(max_length=100)
+    connection_id: str = Field(
+        max_length=36,
+        sa_column_args=[sa.ForeignKey("connections.id", ondelete="CASCADE")],
+    )
+    adapter: str = Field(max_length=100)
+    vendor_event_id: str = Field(max_length=255)
+    vendor_event_type: str = Field(max_length=255)
+    object_type: str = Field(max_length=100)
+    object_id: str | None = Field(default=None, max_length=255)
+    occurred_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    received_at: datetime = Field(default_factory=_utcnow, sa_type=sa.DateTime(timezone=True))
+    headers: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    body: bytes = Field(sa_type=sa.LargeBinary)
+    status: str = Field(default=InboxStatus.RECEIVED.value, max_length=20)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    processed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+INBOX: sa.Table = InboxRow.__table__  # type: ignore[attr-defined]
+"""The inbox as a SQLAlchemy Core table (what the helpers below query)."""
+
+
+@dataclass(frozen=True)
+class NewInboxItem:
+    """One vendor event of a verified delivery, ready to insert."""
+
+    tenant: str
+    connection_id: str
+    adapter: str
+    vendor_event_id: str
+    vendor_event_type: str
+    object_type: str
+    object_id: str | None
+    occurred_at: datetime
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    received_at: datetime = field(default_factory=_utcnow)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tenant": self.tenant,
+            "connection_id": self.connection_id,
+            "adapter": self.adapter,
+            "vendor_event_id": self.vendor_event_id,
+            "vendor_event_type": self.vendor_event_type,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "occurred_at": _as_utc(self.occurred_at),
+            "received_at": _as_utc(self.received_at),
+            "headers": dict(self.headers),
+            "body": self.body,
+            "status": InboxStatus.RECEIVED.value,
+            "attempts": 0,
+        }
+
+    def ref(self) -> InboxItemRef:
+        return InboxItemRef(
+            id=self.id,
+            tenant=self.tenant,
+            connection_id=self.connection_id,
+            adapter=self.adapter,
+            vendor_event_type=self.vendor_event_type,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            occurred_at=_as_utc(self.occurred_at),
+        )
+
+
+@dataclass(frozen=True)
+class InboxItemRef:
+    """What the job queue needs to know about a new inbox item (no body, no headers)."""
+
+    id: str
+    tenant: str
+    connection_id: str
+    adapter: str
+    vendor_event_type: str
+    object_type: str
+    object_id: str | None
+    occurred_at: datetime
+
+    @property
+    def partition_key(self) -> str:
+        """Events about the same object share a partition (processed in order, one at a time).
+
+        An event that names no object gets a partition of its own.
+        """
+        return f"{self.connection_id}:{self.object_type}:{self.object_id or '#' + self.id}"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A stored inbox row (read-only view)."""
+
+    id: str
+    tenant: str
+    connection_id: str
+    adapter: str
+    vendor_event_id: str
+    vendor_event_type: str
+    object_type: str
+    object_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    headers: dict[str, Any]
+    body: bytes
+    status: InboxStatus
+    attempts: int
+    last_error: str | None
+    processed_at: datetime | None
+
+    @classmethod
+    def from_mapping(cls, row: sa.RowMapping) -> InboxItem:
+        processed = row["processed_at"]
+        return cls(
+            id=row["id"],
+            tenant=row["tenant"],
+            connection_id=row["connection_id"],
+            adapter=row["adapter"],
+            vendor_event_id=row["vendor_event_id"],
+            vendor_event_type=row["vendor_event_type"],
+            object_type=row["object_type"],
+            object_id=row["object_id"],
+            occurred_at=_as_utc(row["occurred_at"]),
+            received_at=_as_utc(row["received_at"]),
+            headers=dict(row["headers"] or {}),
+            body=bytes(row["body"]),
+            status=InboxStatus(row["status"]),
+            attempts=int(row["attempts"]),
+            last_error=row["last_error"],
+            processed_at=_as_utc(processed) if processed is not None else None,
+        )
+
+
+def _insert(dialect: str) -> Any:
+    if dialect == "sqlite":
+        return sqlite.insert(INBOX)
+    if dialect == "postgresql":
+        return postgresql.insert(INBOX)
+    raise NotImplementedError(f"the inbox supports SQLite and PostgreSQL, not {dialect}")
+
+
+def insert_items(conn: sa.Connection, items: Sequence[NewInboxItem]) -> list[str]:
+    """Insert ``items`` in the caller's transaction; return the ids of the rows that are new.
+
+    An item whose ``(connection_id, vendor_event_id)`` is already stored (or repeated
+    earlier in ``items``) is skipped.
+    """
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for item in items:
+        key = (item.connection_id, item.vendor_event_id)
+        if key not in seen:
+            seen.add(key)
+            rows.append(item.row())
+    if not rows:
+        return []
+    statement = (
+        _insert(conn.dialect.name)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["connection_id", "vendor_event_id"])
+        .returning(INBOX.c.id)
+    )
+    return [str(value) for value in conn.execute(statement).scalars()]
+
+
+def get_item(conn: sa.Connection, item_id: str) -> InboxItem | None:
+    """The inbox item ``item_id``, or None."""
+    row = conn.execute(sa.select(INBOX).where(INBOX.c.id == item_id)).mappings().first()
+    return InboxItem.from_mapping(row) if row is not None else None
+
+
+def list_items(
+    conn: sa.Connection,
+    tenant: str,
+    status: InboxStatus | str | None = None,
+    limit: int = 50,
+    *,
+    connection_id: str | None = None,
+) -> list[InboxItem]:
+    """The tenant's newest inbox items, optionally only those with ``status``."""
+    query = sa.select(INBOX).where(INBOX.c.tenant == tenant)
+    if status is not None:
+        query = query.where(INBOX.c.status == InboxStatus(status).value)
+    if connection_id is not None:
+        query = query.where(INBOX.c.connection_id == connection_id)
+    query = query.order_by(INBOX.c.received_at.desc(), INBOX.c.id).limit(limit)
+    return [InboxItem.from_mapping(r) for r in conn.execute(query).mappings()]
