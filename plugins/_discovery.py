@@ -195,4 +195,4 @@ def _dist_name(point: EntryPoint) -> str | None:
 
 
 def _disabled_reason() -> str:
-    return f"not selected by {PLUGINS_ENV} (or allow=); add its name or key there to load it"
+    return f"not in {PLUGINS_ENV}; add it there to load it"
