@@ -48,11 +48,29 @@ _ROUNDING_MODES = frozenset(
     }
 )
 
+_MAX_INTEGER_DIGITS = 30
+_MAX_PLACES = 28
+
 _AMOUNT_SCHEMA = {
     "type": "string",
     "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
     "description": 'exact amount in major units, written as a decimal string ("12.30")',
 }
+
+
+def _check_range(value: Decimal) -> Decimal:
+    """Refuse absurd magnitudes (``1E+999999999`` would print a billion digits); make zero
+    unsigned and keep its scale within bounds."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "pydantic already refused NaN and infinities"
+    if value.is_zero():
+        return Decimal(0).scaleb(max(min(exponent, 0), -_MAX_PLACES))
+    if value.adjusted() >= _MAX_INTEGER_DIGITS or exponent < -_MAX_PLACES:
+        raise ValueError(
+            f"amount {value:.6E} is out of range: Money holds at most {_MAX_INTEGER_DIGITS} "
+            f"integer digits and {_MAX_PLACES} decimal places"
+        )
+    return value
 
 
 def _check_rounding(rounding: str) -> str:
@@ -95,8 +113,8 @@ class Money(BaseModel):
 
     @field_validator("amount")
     @classmethod
-    def _unsigned_zero(cls, value: Decimal) -> Decimal:
-        return value.copy_abs() if value.is_zero() else value
+    def _in_range(cls, value: Decimal) -> Decimal:
+        return _check_range(value)
 
     @field_serializer("amount", when_used="json")
     def _amount_text(self, amount: Decimal) -> str:
