@@ -57,6 +57,10 @@ class HashiCorpStore(CredentialStore):
     def __repr__(self) -> str:
         return f"HashiCorpStore({self.client!r}, mount={self.settings.mount!r})"
 
+    def close(self) -> None:
+        """Close the HTTP session to Vault."""
+        self.client.close()
+
     def path_for(self, tenant: str, connection: str) -> str:
         """The secret's path inside the mount (``<prefix>/<tenant>/<connection>``)."""
         tenant = validate_segment(tenant, "tenant")

@@ -80,6 +80,16 @@ class OAuthRefresher:
     def __repr__(self) -> str:
         return f"OAuthRefresher({self.tenant}/{self.connection}, {self.endpoint!r})"
 
+    def close(self) -> None:
+        """Close the token endpoint's HTTP client when the refresher created it."""
+        self.endpoint.close()
+
+    def __enter__(self) -> OAuthRefresher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def access_token(self) -> SecretStr:
         """An access token valid for at least ``skew``; refreshes first when needed."""
         return self.token().access_token

@@ -52,6 +52,7 @@ class TokenEndpoint:
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret
+        self._owns_http = http is None
         self._http = http or httpx.Client(timeout=10.0)
         self._client_auth = client_auth
         self._attempts = attempts
@@ -60,6 +61,11 @@ class TokenEndpoint:
 
     def __repr__(self) -> str:
         return f"TokenEndpoint({self.token_url!r}, client_id={self.client_id!r})"
+
+    def close(self) -> None:
+        """Close the HTTP client if this endpoint created it."""
+        if self._owns_http:
+            self._http.close()
 
     def refresh(self, refresh_token: SecretStr) -> dict[str, Any]:
         """The provider's JSON answer to a refresh grant; raises as the module says."""

@@ -271,3 +271,19 @@ def test_nothing_secret_is_logged_or_printed(
     for secret in secrets_used:
         assert secret not in seen
     assert "CANARY" not in seen
+
+
+def test_refresher_owns_and_closes_its_http_client(local_store, provider) -> None:
+    seed(local_store, provider, expires_at=T0 - timedelta(minutes=5))
+    with OAuthRefresher(
+        local_store,
+        "acme",
+        "hubspot-1",
+        provider.token_url,
+        CLIENT_ID,
+        SecretStr(CLIENT_SECRET),
+        lock=ThreadConnectionLock(),
+        clock=lambda: T0,
+    ) as oauth:
+        assert oauth.access_token().get_secret_value() == provider.access_tokens[-1]
+    assert oauth.endpoint._http.is_closed
