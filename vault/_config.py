@@ -49,12 +49,17 @@ def wrapper_from_env(environ: Mapping[str, str] | None = None) -> KeyWrapper:
     return LocalKeyring.from_env(env)
 
 
-def store_from_env(engine: Engine, environ: Mapping[str, str] | None = None) -> CredentialStore:
-    """The configured ``CredentialStore`` (the local store needs ``engine``)."""
+def store_from_env(
+    engine: Engine, environ: Mapping[str, str] | None = None, *, create_table: bool = True
+) -> CredentialStore:
+    """The configured ``CredentialStore`` (the local store needs ``engine``).
+
+    Pass ``create_table=False`` where Alembic migrations own the schema.
+    """
     env = os.environ if environ is None else environ
     backend = (env.get(VAULT_VAR) or "local").strip().lower()
     if backend == "local":
-        return LocalCredentialStore(engine, wrapper_from_env(env))
+        return LocalCredentialStore(engine, wrapper_from_env(env), create_table=create_table)
     if backend == "hashicorp":
         hashicorp = _colleague("vault._hashicorp", "HashiCorpStore", "HashiCorp Vault backend")
         store: CredentialStore = hashicorp.from_env(env)

@@ -247,5 +247,6 @@ def db_errors() -> Iterator[None]:
     except SQLAlchemyError as exc:
         raise CredentialError(
             f"the credential database failed: {type(exc).__name__}",
-            hint="check CANONRY_DATABASE_URL and that the database is reachable and migrated",
+            hint="check CANONRY_DATABASE_URL, that the database is reachable, and run "
+            "`canonry init` to create or migrate it",
         ) from exc

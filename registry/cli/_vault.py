@@ -49,7 +49,8 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
         )
     # The root app's --database-url (CliState), else CANONRY_DATABASE_URL / the default.
     url: str | None = getattr(ctx.find_root().obj, "database_url", None)
-    store = store_from_env(make_engine(url))
+    # The schema belongs to the registry's migrations (`canonry init`): never create it here.
+    store = store_from_env(make_engine(url), create_table=False)
     assert isinstance(store, LocalCredentialStore)
     return store
 

@@ -173,3 +173,15 @@ def test_subprocess_rotate_and_status(env: dict[str, str], tmp_path: Path) -> No
     assert status.returncode == 0, status.stderr
     assert "unused" in status.stdout
     assert SECRET not in done.stdout + done.stderr + status.stdout + status.stderr
+
+
+def test_vault_commands_never_create_the_schema(env: dict[str, str]) -> None:
+    init_local_keyring(Path(env["CANONRY_KEY_FILE"]))
+    code, _, err = _invoke("status")
+    assert code == 1
+    assert "canonry init" in err
+    engine = make_engine(env["CANONRY_DATABASE_URL"])
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("select name from sqlite_master").all()
+    engine.dispose()
+    assert tables == []  # left for the registry's migrations
