@@ -53,7 +53,7 @@ _MAX_PLACES = 28
 
 _AMOUNT_SCHEMA = {
     "type": "string",
-    "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+    "pattern": r"^-?[0-9]{1,30}(\.[0-9]{1,28})?$",
     "description": 'exact amount in major units, written as a decimal string ("12.30")',
 }
 
