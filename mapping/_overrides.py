@@ -108,6 +108,26 @@ class LayeredMapping:
     def model_class(self) -> type[CanonicalModel]:
         return self.base.model_class
 
+    @property
+    def description(self) -> str:
+        return self.base.description
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """The merged top-level rules (flattens the layers once, like ``compile()``)."""
+        return self.merged().rules
+
+    @property
+    def lines(self) -> LinesMapping | None:
+        return self.merged().lines
+
+    @property
+    def custom_fields(self) -> CustomFieldsOptions:
+        return self.override.custom_fields or self.base.custom_fields
+
+    def __repr__(self) -> str:
+        return f"LayeredMapping(name={self.name!r}, version={self.version!r}, base={self.base!r})"
+
     def rule(self, target: str) -> Rule | None:
         """The rule in force for ``target`` (``lines.<field>`` for line rules), or None."""
         if target in self.override.rules:
@@ -151,9 +171,9 @@ class LayeredMapping:
             "name": self.name,
             "model": self.model,
             "version": self.version,
-            "description": base.description,
+            "description": self.description,
             "rules": top,
-            "custom_fields": self.override.custom_fields or base.custom_fields,
+            "custom_fields": self.custom_fields,
         }
         if base.lines is not None:
             data["lines"] = LinesMapping(source=base.lines.source, rules=lines)

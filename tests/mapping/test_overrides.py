@@ -78,6 +78,10 @@ def test_layered_mapping_compiles_once_and_exports_the_merged_mapping(customers_
     assert merged.rules["company_name"].source == "metadata.company"
     assert merged.custom_fields.prefix == "stripe_"
     assert layered.source_paths() == customers_mapping.source_paths() - {"phone"}
+    assert set(layered.rules) == set(customers_mapping.rules) - {"phone"} | {"company_name"}
+    assert layered.custom_fields.prefix == "stripe_"
+    assert layered.description == customers_mapping.description
+    assert "stripe-customers-acme" in repr(layered)
 
 
 def test_overrides_stack(customers_mapping, override, source):
