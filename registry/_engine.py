@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from canonical import CanonryError, ConfigurationError
 
@@ -87,10 +87,11 @@ def database_errors() -> Iterator[None]:
             f"the change conflicts with stored data: {_first_line(exc)}",
             hint="another writer may have added the same name; re-read and retry",
         ) from exc
-    except OperationalError as exc:
+    except DBAPIError as exc:
         error = CanonryError(
             f"the database failed: {_first_line(exc)}",
-            hint="check CANONRY_DATABASE_URL, that the server runs and the disk is writable",
+            hint="check CANONRY_DATABASE_URL, that the server runs, the disk is writable and "
+            "the schema is migrated (`canonry db upgrade`)",
         )
-        error.retryable = True
+        error.retryable = isinstance(exc, OperationalError)
         raise error from exc

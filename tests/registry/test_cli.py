@@ -173,3 +173,12 @@ def test_sync_to_jsonl_then_audit(billing: str, tmp_path: Path) -> None:
     code, out, _ = canonry("audit")
     assert code == 0
     assert "connection.add" in out
+
+
+def test_init_creates_a_new_database(cli_env: dict[str, str], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, out, _ = canonry("--database-url", url, "init")
+    assert code == 0
+    assert f"migrated empty -> {head_revision()}" in out
+    code, out, _ = canonry("--database-url", url, "audit", "--json")
+    assert [e["action"] for e in json.loads(out)] == ["init"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from canonical import ConfigurationError, NotFoundInRegistry, ValidationFailed
+from canonical import CanonryError, ConfigurationError, NotFoundInRegistry, ValidationFailed
 from registry import ConnectionStatus, Registry
 from tests.registry.conftest import API_KEY, MakeRegistry
 
@@ -135,3 +135,12 @@ def test_unmigrated_database_gives_a_clear_error(tmp_path) -> None:  # type: ign
     with pytest.raises(ConfigurationError, match="not initialised") as caught:
         Registry(f"sqlite:///{tmp_path / 'empty.db'}", tenant="acme", adapters={})
     assert "canonry init" in str(caught.value)
+
+
+def test_database_failures_are_translated(registry: Registry) -> None:
+    with registry.engine.begin() as db:
+        db.execute(sa.text("drop table audit_log"))
+    with pytest.raises(CanonryError, match="the database failed") as caught:
+        registry.add_connection("x", "fake", CONFIG)
+    assert "audit_log" in str(caught.value)
+    assert registry.list_connections() == []  # the failed transaction left nothing behind
