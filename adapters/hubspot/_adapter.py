@@ -91,6 +91,12 @@ class HubSpotAdapter(Adapter):
             )
         return self._client
 
+    def close(self) -> None:
+        """Release the SDK's pooled connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def use_mapping(self, stream: str, mapping: PropertySource) -> None:
         """Request exactly the ``properties.*`` that ``mapping`` reads for ``stream``."""
         self.stream(stream)

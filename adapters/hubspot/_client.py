@@ -63,6 +63,11 @@ class HubSpotClient:
     def __repr__(self) -> str:
         return f"<HubSpotClient base_url={self.config.base_url!r}>"
 
+    def close(self) -> None:
+        """Drop the SDK's pooled connections (objects and associations clients)."""
+        for api in (self._basic, self._associations):
+            api.api_client.rest_client.pool_manager.clear()
+
     def list_page(
         self, object_type: str, *, properties: list[str], after: str | None, archived: bool
     ) -> dict[str, Any]:

@@ -67,6 +67,12 @@ class StripeAdapter(Adapter):
             )
         return self._client
 
+    def close(self) -> None:
+        """Close the SDK's HTTP client if this adapter made it (not an injected ``http``)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def check(self) -> CheckResult:
         """List one customer: proves the key, the account header and read access."""
         try:

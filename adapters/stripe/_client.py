@@ -50,10 +50,9 @@ class StripeClient:
     ) -> None:
         self.config = config or StripeConfig()
         self.retry = retry or RetryPolicy(max_attempts=self.config.rate_limit_retries + 1)
-        if http is not None:
-            http_client: stripe.HTTPClient = _InjectedHTTPXClient(http, self.config.timeout)
-        else:
-            http_client = stripe.HTTPXClient(timeout=self.config.timeout, allow_sync_methods=True)
+        client = http if http is not None else httpx.Client()
+        self._owned = client if http is None else None  # ours to close; an injected one is not
+        http_client = _InjectedHTTPXClient(client, self.config.timeout)
         self.sdk = stripe.StripeClient(
             api_key.get_secret_value(),
             stripe_account=self.config.account_id,
@@ -66,6 +65,12 @@ class StripeClient:
 
     def __repr__(self) -> str:
         return f"<StripeClient api_base={self.config.api_base!r}>"
+
+    def close(self) -> None:
+        """Close the HTTP client this object made (an injected ``http`` stays open)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` (e.g. ``/v1/customers/cus_1``) and return the JSON object."""

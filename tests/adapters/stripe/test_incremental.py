@@ -46,7 +46,8 @@ def test_invoice_changes_and_deletions(
     fake: StripeFake, make_adapter: MakeAdapter, source: Source
 ) -> None:
     customer = fake.create_customer()
-    paid, draft = fake.create_invoice(customer["id"]), fake.create_invoice(customer["id"], lines=12)
+    paid = fake.create_invoice(customer["id"], lines=12, amount=250)
+    draft = fake.create_invoice(customer["id"], lines=12)
     adapter = make_adapter()
     _, cursor, _ = drain(adapter, "invoices")
     fake.update_invoice(
@@ -61,6 +62,9 @@ def test_invoice_changes_and_deletions(
     invoices = [mapping.apply(r, source=source) for r in records]
     assert all(isinstance(i, Invoice) for i in invoices)
     assert invoices[0].status.value == "paid"
+    assert len(records[0]["lines"]["data"]) == 12  # fetched anew, lines completed
+    assert invoices[0].total is not None
+    assert sum(line.amount.amount for line in invoices[0].lines) == invoices[0].total.amount
     assert invoices[0].remote_was_deleted is False
     assert invoices[1].remote_was_deleted is True
     assert len(records[1]["lines"]["data"]) == 10  # the event's snapshot, as Stripe sent it
