@@ -25,6 +25,7 @@ from vault._store import SecretPayload
 __all__ = [
     "FORMAT_VERSION",
     "NONCE_BYTES",
+    "check_owner",
     "data_key_aad",
     "encode_aad",
     "new_data_key",
@@ -38,6 +39,7 @@ __all__ = [
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
 _KEY_BYTES = 32
+_MAX_OWNER = 255
 
 
 def encode_aad(label: str, *parts: str | int) -> bytes:
@@ -63,6 +65,15 @@ def new_data_key() -> bytes:
 
 def new_data_key_id() -> str:
     return _random.token_hex(16)
+
+
+def check_owner(tenant: str, connection: str) -> None:
+    """Tenant and connection must be non-empty strings of at most 255 characters."""
+    for label, value in (("tenant", tenant), ("connection", connection)):
+        if not isinstance(value, str) or not value or len(value) > _MAX_OWNER:
+            raise ValidationFailed(
+                f"the {label} must be a non-empty string of at most {_MAX_OWNER} characters"
+            )
 
 
 def normalise_secrets(secrets: Mapping[str, SecretStr | str]) -> dict[str, SecretStr]:

@@ -9,7 +9,7 @@ means "must still be at version n"; a lost race raises ``ConflictError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from canonical import ConflictError, CredentialError, DecryptionError, NotFoundInRegistry
 from vault._envelope import (
     FORMAT_VERSION,
+    check_owner,
     data_key_aad,
     new_data_key,
     new_data_key_id,
@@ -84,6 +85,7 @@ class LocalCredentialStore(CredentialStore):
         *,
         expected_version: int | None = None,
     ) -> CredentialRef:
+        check_owner(tenant, connection)
         fields = self._seal(tenant, connection, normalise_secrets(secrets))
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
@@ -124,8 +126,7 @@ class LocalCredentialStore(CredentialStore):
         )
         if tenant is not None:
             stmt = stmt.where(t.c.tenant == tenant)
-        with self.engine.connect() as conn:
-            rows = self._guard(lambda: conn.execute(stmt).all())
+        rows = self._guard(lambda: self._all(stmt))
         return [CredentialRef(self.backend, r.tenant, r.connection, r.version) for r in rows]
 
     # -- keys --------------------------------------------------------------------------
@@ -134,9 +135,8 @@ class LocalCredentialStore(CredentialStore):
         """How many stored secrets each key-encryption key protects, by key id."""
         t = self.table
         stmt = sa.select(t.c.key_id, sa.func.count()).group_by(t.c.key_id).order_by(t.c.key_id)
-        with self.engine.connect() as conn:
-            rows = self._guard(lambda: conn.execute(stmt).all())
-        return {str(key_id): int(count) for key_id, count in rows}
+        rows = self._guard(lambda: self._all(stmt))
+        return {str(row[0]): int(row[1]) for row in rows}
 
     # -- internals ---------------------------------------------------------------------
 
@@ -229,6 +229,10 @@ class LocalCredentialStore(CredentialStore):
         except SQLAlchemyError:
             if not sa.inspect(self.engine).has_table(self.table.name):
                 raise
+
+    def _all(self, stmt: sa.Select[Any]) -> Sequence[Any]:
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).all()
 
     def _execute(self, stmt: sa.Executable) -> None:
         with self.engine.begin() as conn:

@@ -170,3 +170,11 @@ def test_database_failures_become_credential_errors(mem_keyring: LocalKeyring) -
     with pytest.raises(CredentialError, match="CANONRY_DATABASE_URL") as info:
         LocalCredentialStore(engine, mem_keyring)
     assert isinstance(info.value.__cause__, OperationalError)
+
+
+@pytest.mark.parametrize(("tenant", "connection"), [("", "c"), ("t", ""), ("t" * 256, "c")])
+def test_bad_owner_names_are_refused(
+    local_store: LocalCredentialStore, tenant: str, connection: str
+) -> None:
+    with pytest.raises(ValidationFailed, match="at most 255"):
+        local_store.put(tenant, connection, {"a": "b"})
