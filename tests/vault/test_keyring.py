@@ -6,6 +6,7 @@ import json
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,22 @@ def test_repr_shows_ids_not_key_material(key_file: Path) -> None:
     assert keyring.primary_key_id() in repr(keyring)
     assert material not in repr(keyring)
     assert material not in repr(keyring._keyset)
+
+
+def test_concurrent_add_key_loses_no_key(key_file: Path) -> None:
+    keyrings = [LocalKeyring.load(key_file) for _ in range(3)]
+    added: list[str] = []
+
+    def add(keyring: LocalKeyring) -> None:
+        added.extend(keyring.add_key() for _ in range(4))
+
+    threads = [threading.Thread(target=add, args=(k,)) for k in keyrings]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    on_disk = LocalKeyring.load(key_file).key_ids()
+    assert len(on_disk) == 13
+    assert set(added) <= set(on_disk)
+    assert _mode(key_file) == 0o600
+    assert sorted(p.name for p in key_file.parent.iterdir() if "tmp" in p.name) == []
