@@ -61,7 +61,7 @@ def _check_schema(engine: Engine) -> None:
     if current != head:
         raise ConfigurationError(
             f"the database schema is at revision {current}, this Canonry needs {head}",
-            hint="run `canonry db upgrade`",
+            hint="run `canonry db upgrade` (or upgrade Canonry if the database is newer)",
         )
 
 

@@ -28,6 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     cls=CanonryGroup,
+    epilog="Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; "
+    "3 not found in this tenant; 4 credentials refused (re-authorise).",
 )
 
 
