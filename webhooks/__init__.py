@@ -1,3 +1,105 @@
-"""webhooks package."""
+"""Webhooks: the verified ASGI endpoint, the durable inbox, and the processing jobs.
 
-__all__: list[str] = []
+``create_app(settings)`` builds the Starlette app (``canonry serve`` runs it); the inbox
+helpers are the seam with the job side (``webhooks.jobs``). Names load on first use
+(PEP 562), so importing ``webhooks.signatures`` or the CLI stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from webhooks._app import create_app
+    from webhooks._endpoint import Enqueue, WebhookEndpoint, status_for
+    from webhooks._inbox import (
+        INBOX,
+        INBOX_TABLE,
+        InboxItem,
+        InboxItemRef,
+        InboxRow,
+        InboxStatus,
+        NewInboxItem,
+        get_item,
+        insert_items,
+        list_items,
+    )
+    from webhooks._metrics import METRICS_REGISTRY, EndpointMetrics, endpoint_metrics
+    from webhooks._samples import TestDelivery, build_test_delivery
+    from webhooks._schemes import Delivery, Scheme, VendorScheme, register_scheme, schemes
+    from webhooks._settings import DEFAULT_MAX_BODY, WebhookSettings
+    from webhooks._split import EventDraft
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "INBOX",
+    "INBOX_TABLE",
+    "METRICS_REGISTRY",
+    "Delivery",
+    "EndpointMetrics",
+    "Enqueue",
+    "EventDraft",
+    "InboxItem",
+    "InboxItemRef",
+    "InboxRow",
+    "InboxStatus",
+    "NewInboxItem",
+    "Scheme",
+    "TestDelivery",
+    "VendorScheme",
+    "WebhookEndpoint",
+    "WebhookSettings",
+    "build_test_delivery",
+    "create_app",
+    "endpoint_metrics",
+    "get_item",
+    "insert_items",
+    "list_items",
+    "register_scheme",
+    "schemes",
+    "status_for",
+]
+
+_HOMES = {
+    "create_app": "webhooks._app",
+    "Enqueue": "webhooks._endpoint",
+    "WebhookEndpoint": "webhooks._endpoint",
+    "status_for": "webhooks._endpoint",
+    "INBOX": "webhooks._inbox",
+    "INBOX_TABLE": "webhooks._inbox",
+    "InboxItem": "webhooks._inbox",
+    "InboxItemRef": "webhooks._inbox",
+    "InboxRow": "webhooks._inbox",
+    "InboxStatus": "webhooks._inbox",
+    "NewInboxItem": "webhooks._inbox",
+    "get_item": "webhooks._inbox",
+    "insert_items": "webhooks._inbox",
+    "list_items": "webhooks._inbox",
+    "METRICS_REGISTRY": "webhooks._metrics",
+    "EndpointMetrics": "webhooks._metrics",
+    "endpoint_metrics": "webhooks._metrics",
+    "TestDelivery": "webhooks._samples",
+    "build_test_delivery": "webhooks._samples",
+    "Delivery": "webhooks._schemes",
+    "Scheme": "webhooks._schemes",
+    "VendorScheme": "webhooks._schemes",
+    "register_scheme": "webhooks._schemes",
+    "schemes": "webhooks._schemes",
+    "DEFAULT_MAX_BODY": "webhooks._settings",
+    "WebhookSettings": "webhooks._settings",
+    "EventDraft": "webhooks._split",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'webhooks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
