@@ -88,8 +88,9 @@ class SyncJob:
                 if page.cursor is None:
                     return
             self._finish(RunStatus.SUCCEEDED, None)
-        except GeneratorExit:
-            self._finish(RunStatus.CANCELLED, "the consumer stopped iterating")
+        except (GeneratorExit, KeyboardInterrupt) as exc:
+            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped iterating"
+            self._finish(RunStatus.CANCELLED, f"the consumer {reason}")
             raise
         except BaseException as exc:
             self._finish(RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR])
