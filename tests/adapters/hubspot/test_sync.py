@@ -178,3 +178,38 @@ def test_archived_records_come_once_as_deleted(
     fake.archive("contacts", gone[2]["id"])
     again, _ = drain(make_adapter(), "contacts", cursor)
     assert [(r["id"], r["archived"]) for r in again] == [(gone[2]["id"], True)]
+
+
+def test_invoice_changes_and_archiving_map_once(
+    fake: HubSpotFake, make_adapter: MakeAdapter, source: Source
+) -> None:
+    props = {"hs_currency": "USD", "hs_invoice_status": "draft", "hs_amount_billed": "10.00"}
+    draft, other = fake.create("invoices", props), fake.create("invoices", props)
+    _, cursor = drain(make_adapter(), "invoices")
+    fake.update("invoices", draft["id"], {"hs_invoice_status": "open"})
+    fake.archive("invoices", other["id"])
+    adapter = make_adapter()
+    records, _ = drain(adapter, "invoices", cursor)
+    mapping = adapter.default_mapping("invoices").compile()
+    invoices = {r["id"]: mapping.apply(r, source=source) for r in records}
+    assert sorted(invoices) == sorted([draft["id"], other["id"]])
+    assert invoices[draft["id"]].status is InvoiceStatus.OPEN
+    assert invoices[other["id"]].remote_was_deleted is True
+    assert invoices[other["id"]].total == Money(amount=Decimal("10.00"), currency="USD")
+
+
+def test_interrupted_archived_pass_resumes_without_duplicates(
+    fake: HubSpotFake, make_adapter: MakeAdapter
+) -> None:
+    gone = [_contact(fake, n)["id"] for n in range(5)]
+    for object_id in gone:
+        fake.archive("contacts", object_id)
+    pages = list(make_adapter(page_size=2).read("contacts"))
+    archived_pages = [p for p in pages if p.records and all(r["archived"] for r in p.records)]
+    assert len(archived_pages) >= 2
+    resume_at = archived_pages[0].cursor
+    assert resume_at is not None
+    assert resume_at["phase"] == "archived"
+    rest, _ = drain(make_adapter(page_size=2), "contacts", resume_at)
+    seen = [r["id"] for r in archived_pages[0].records] + [r["id"] for r in rest]
+    assert sorted(seen) == sorted(gone)

@@ -152,3 +152,23 @@ def test_headers_pin_the_version_and_name_the_connect_account(
     fake.requests.clear()
     drain(make_adapter(), "customers")
     assert all("stripe-account" not in r.headers for r in fake.requests)
+
+
+def test_quiet_anchor_ages_into_a_time_cursor_instead_of_a_full_sync(
+    fake: StripeFake, make_adapter: MakeAdapter
+) -> None:
+    fake.create_customer()
+    _, cursor, _ = drain(make_adapter(), "customers")
+    assert cursor is not None
+    assert cursor["event_id"] is not None
+    in_20_days = time.time() + 20 * 86_400  # anchor past half the retention, nothing new
+    nothing, aged, notes = drain(make_adapter(clock=lambda: in_20_days), "customers", cursor)
+    assert (nothing, notes) == ([], [])
+    assert aged is not None
+    assert aged["event_id"] is None
+    assert aged["since"] > in_20_days - 3_600
+    fake.clock = int(in_20_days)  # Stripe's clock moves on too
+    new = fake.create_customer()
+    records, _, notes = drain(make_adapter(clock=lambda: in_20_days + 60), "customers", aged)
+    assert [r["id"] for r in records] == [new["id"]]
+    assert notes == []
