@@ -115,8 +115,7 @@ class HubSpotAdapter(Adapter):
         try:
             self.client.list_page("contacts", properties=[], after=None, archived=False)
         except AdapterError as exc:
-            details = {"error": type(exc).__name__, "status": exc.status, "code": exc.code}
-            return CheckResult(ok=False, message=str(exc), details=details)
+            return CheckResult.from_error(exc)
         return CheckResult(ok=True, message="HubSpot answered")
 
     def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:

@@ -78,8 +78,7 @@ class StripeAdapter(Adapter):
         try:
             self.client.list_page("/v1/customers", limit=1)
         except AdapterError as exc:
-            details = {"error": type(exc).__name__, "status": exc.status, "code": exc.code}
-            return CheckResult(ok=False, message=str(exc), details=details)
+            return CheckResult.from_error(exc)
         where = f" (account {self.config.account_id})" if self.config.account_id else ""
         return CheckResult(ok=True, message=f"Stripe answered{where}")
 
