@@ -70,12 +70,12 @@ class SearchReader:
             answer = self._search([self._filter(op, query_ts)], self.stream.modified, offset)
             results: list[dict[str, Any]] = answer.get("results") or []
             fresh = [r for r in results if pos.take(r, modified_ms(r, self.stream.modified))]
-            more = _has_next(answer)
+            more = _has_next(answer) and bool(results)
             if fresh or not more:
                 yield fresh
             if not more:
                 return
-            if pos.ts > query_ts or not results:  # progressed: a new, narrower query
+            if pos.ts > query_ts:  # progressed: a new, narrower query
                 query_ts, offset = pos.ts, 0
                 continue
             offset += len(results)  # inside one timestamp: page on by offset
