@@ -59,7 +59,7 @@ def make_registry(database_url: str) -> Iterator[MakeRegistry]:
         engines.append(engine)
         kwargs.setdefault("credentials", LocalCredentialStore(engine, keyring, create_table=False))
         kwargs.setdefault("adapters", {"fake": FakeAdapter})
-        registry = Registry(database_url, tenant=tenant, **kwargs)  # type: ignore[arg-type]
+        registry = Registry(database_url, tenant=tenant, **kwargs)
         opened.append(registry)
         return registry
 

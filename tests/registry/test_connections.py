@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -131,7 +133,7 @@ def test_invalid_tenant_is_refused(make_registry: MakeRegistry) -> None:
         make_registry("../etc")
 
 
-def test_unmigrated_database_gives_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unmigrated_database_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="not initialised") as caught:
         Registry(f"sqlite:///{tmp_path / 'empty.db'}", tenant="acme", adapters={})
     assert "canonry init" in str(caught.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,8 +36,8 @@ def test_exported_names_are_pinned_and_resolve() -> None:
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def test_migrations_match_the_models(
-    backend: str, request: pytest.FixtureRequest, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     url = (
         f"sqlite:///{tmp_path / 'm.db'}"
         if backend == "sqlite"
@@ -57,7 +58,7 @@ def test_migrations_match_the_models(
     assert {"tenants", "canonry_credentials", VERSION_TABLE} <= tables
 
 
-def test_sqlite_engine_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_engine_settings(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
