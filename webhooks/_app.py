@@ -109,7 +109,7 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/webhooks/{connection_id}", endpoint, methods=_METHODS),
+            Route("/webhooks/{connection_id}", endpoint.handle, methods=_METHODS),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

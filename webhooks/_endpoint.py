@@ -72,7 +72,7 @@ class WebhookEndpoint:
         self.enqueue = enqueue
         self.metrics = metrics
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         rid = request_id(request.headers)
         raw_id = request.path_params.get("connection_id")
