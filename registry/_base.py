@@ -156,7 +156,7 @@ class RegistryBase:
         if row.status == ConnectionStatus.DISABLED.value:
             raise ConfigurationError(
                 f"connection {row.name!r} is disabled",
-                hint="enable it with Registry.update_connection(..., status='active')",
+                hint=f"enable it with `canonry connections update {row.name} --status active`",
             )
         cls = self.catalog.get(row.adapter)
         credentials = credentials_model_for(cls, self._secrets(row))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Connections of the tenant: add, list, show, test, remove.")
+app = typer.Typer(help="Connections of the tenant: add, list, show, update, test, remove.")
 
 _JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
@@ -122,6 +122,30 @@ def show_command(
             r["error"] or "",
         )
     Console().print(runs)
+
+
+@app.command("update")
+def update_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Connection name or id."),
+    rename: str | None = typer.Option(None, "--rename", help="A new name."),
+    config: str | None = typer.Option(None, "--config", help="New config as a JSON object."),
+    config_file: Annotated[
+        Path | None, typer.Option("--config-file", help="New config JSON file.")
+    ] = None,
+    status: str | None = typer.Option(
+        None, "--status", help="active, disabled, needs_reauth or error."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Rename a connection, replace its config (validated again) or change its status."""
+    values = read_config(config, config_file) if config or config_file else None
+    with open_registry(ctx) as registry:
+        conn = registry.update_connection(name, name=rename, config=values, status=status)
+    if as_json:
+        print_json(_summary(conn))
+        return
+    typer.echo(f"updated connection {conn.name} ({conn.status.value})")
 
 
 @app.command("test")

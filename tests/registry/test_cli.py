@@ -182,3 +182,21 @@ def test_init_creates_a_new_database(cli_env: dict[str, str], tmp_path: Path) ->
     assert f"migrated empty -> {head_revision()}" in out
     code, out, _ = canonry("--database-url", url, "audit", "--json")
     assert [e["action"] for e in json.loads(out)] == ["init"]
+
+
+def test_update_disable_and_enable(billing: str) -> None:
+    code, out, _ = canonry("connections", "update", "billing", "--status", "disabled")
+    assert (code, out.strip()) == (0, "updated connection billing (disabled)")
+    code, _, err = canonry("sync", "billing", "customers")
+    assert code == 2
+    assert "connections update billing --status active" in err
+    code, _, err = canonry("connections", "update", "billing", "--status", "sleeping")
+    assert code == 2
+    assert "unknown status 'sleeping'" in err
+    code, out, _ = canonry(
+        "connections", "update", "billing", "--status", "active", "--rename", "eu", "--json"
+    )
+    assert (code, json.loads(out)["name"], json.loads(out)["status"]) == (0, "eu", "active")
+    code, _, err = canonry("sync", "eu", "orders")
+    assert code == 2
+    assert "no stream 'orders'" in err
