@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     )
     from webhooks._metrics import METRICS_REGISTRY, EndpointMetrics, endpoint_metrics
     from webhooks._samples import TestDelivery, build_test_delivery
-    from webhooks._schemes import Delivery, Scheme, VendorScheme, register_scheme, schemes
+    from webhooks._schemes import (
+        Delivery,
+        Scheme,
+        VendorScheme,
+        register_scheme,
+        scheme_name,
+        schemes,
+    )
     from webhooks._settings import DEFAULT_MAX_BODY, WebhookSettings
     from webhooks._split import EventDraft
 
@@ -57,6 +64,7 @@ __all__ = [
     "insert_items",
     "list_items",
     "register_scheme",
+    "scheme_name",
     "schemes",
     "status_for",
 ]
@@ -85,6 +93,7 @@ _HOMES = {
     "Scheme": "webhooks._schemes",
     "VendorScheme": "webhooks._schemes",
     "register_scheme": "webhooks._schemes",
+    "scheme_name": "webhooks._schemes",
     "schemes": "webhooks._schemes",
     "DEFAULT_MAX_BODY": "webhooks._settings",
     "WebhookSettings": "webhooks._settings",

@@ -43,6 +43,7 @@ __all__ = [
     "VendorScheme",
     "register_scheme",
     "scheme_for",
+    "scheme_name",
     "schemes",
 ]
 
@@ -220,10 +221,16 @@ def schemes() -> dict[str, Scheme]:
     return dict(_BY_NAME)
 
 
+def scheme_name(adapter_cls: type[Adapter]) -> str | None:
+    """The registered scheme an adapter's deliveries use (None: none, or its own hooks)."""
+    name = _BY_ADAPTER.get(adapter_cls.key) or getattr(adapter_cls, "webhook_scheme", None)
+    return name if isinstance(name, str) and name in _BY_NAME else None
+
+
 def scheme_for(adapter_cls: type[Adapter], make_adapter: Callable[[], Adapter]) -> Scheme | None:
     """The scheme for deliveries to a connection of ``adapter_cls``; None: no webhooks."""
-    name = _BY_ADAPTER.get(adapter_cls.key) or getattr(adapter_cls, "webhook_scheme", None)
-    if isinstance(name, str) and name in _BY_NAME:
+    name = scheme_name(adapter_cls)
+    if name is not None:
         return _BY_NAME[name]
     if Capability.WEBHOOKS in adapter_cls.capabilities:
         return AdapterHookScheme(make_adapter())

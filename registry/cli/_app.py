@@ -14,6 +14,7 @@ from registry.cli import (
     _db,
     _init,
     _schema,
+    _serve,
     _sync,
     _vault,
 )
@@ -73,6 +74,7 @@ app.add_typer(_connections.app, name="connections")
 app.add_typer(_credentials.app, name="credentials")
 app.command("sync")(_sync.sync)
 app.command("audit")(_audit.audit)
+app.command("serve")(_serve.serve)
 
 
 def main() -> None:

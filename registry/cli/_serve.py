@@ -1,0 +1,87 @@
+"""``canonry serve``: the webhook endpoint under uvicorn, with the job processing in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from registry.cli._common import state
+
+__all__ = ["serve"]
+
+_WORKERS = typer.Option(
+    None,
+    "--workers-in-process/--no-workers",
+    help="Process webhook jobs in this process too (default: yes on SQLite, no on "
+    "PostgreSQL, where `canonry worker` processes share the queue).",
+    show_default=False,
+)
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    workers_in_process: bool | None = _WORKERS,
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
+) -> None:
+    """Receive webhooks: POST /webhooks/{connection_id}, GET /healthz, /readyz, /metrics.
+
+    Settings from the environment: CANONRY_PUBLIC_URL (the URL vendors call, needed for
+    HubSpot's signatures behind a proxy), CANONRY_TRUST_FORWARDED, CANONRY_WEBHOOK_MAX_BODY.
+    """
+    import uvicorn
+
+    from registry import database_url_from_env
+    from webhooks import WebhookSettings, create_app
+
+    settings = WebhookSettings.from_env(database_url=state(ctx).database_url)
+    url = settings.database_url or database_url_from_env()
+    _check_schema(url)
+    runtime = _launch_jobs(url, workers_in_process)
+    try:
+        app = create_app(settings)
+        where = "in this process" if runtime.processing else "by `canonry worker` processes"
+        typer.echo(
+            f"canonry serve: http://{host}:{port}/webhooks/<connection-id>; jobs run {where}"
+        )
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level=log_level, access_log=access_log
+        )
+        uvicorn.Server(config).run()
+    finally:
+        runtime.shutdown()
+
+
+def _check_schema(url: str) -> None:
+    from canonical import ConfigurationError
+    from registry import create_engine, current_revision, head_revision
+
+    engine = create_engine(url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    if current != head_revision():
+        raise ConfigurationError(
+            f"the database is at revision {current or 'none'}, not {head_revision()}",
+            hint="run `canonry init` (or `canonry db upgrade`) first",
+        )
+
+
+def _launch_jobs(url: str, process: bool | None) -> Any:
+    """DBOS for enqueueing (always) and processing (when ``process``); see webhooks.jobs."""
+    import importlib
+
+    from canonical import ConfigurationError
+
+    try:
+        launch = importlib.import_module("webhooks.jobs").launch_dbos
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            "the webhook job runtime (webhooks.jobs) is not available",
+            hint="reinstall canonry with its dbos dependency",
+        ) from exc
+    return launch(url, role="serve", process=process)
