@@ -12,7 +12,13 @@ from sqlmodel import col, select
 
 from canonical import ConfigurationError, NotFoundInRegistry
 from registry._base import RegistryBase, new_id
-from registry._mappings import add_version, find_version, set_version_status, version_rows
+from registry._mappings import (
+    add_version,
+    find_version,
+    parse_override,
+    set_version_status,
+    version_rows,
+)
 from registry._models import AuditEntry, Connection, MappingVersion, SyncRun, SyncState
 from registry._queries import (
     connection_rows,
@@ -181,9 +187,21 @@ class Registry(RegistryBase):
     def add_mapping_version(
         self, connection: str, model: str, mapping: str, *, created_by: str | None = None
     ) -> MappingVersion:
-        """Store a mapping override (YAML/JSON text) as the next draft version."""
+        """Store a mapping override (YAML/JSON text) as the next draft version.
+
+        The text must parse as a ``mapping.MappingOverride`` (``MappingError`` otherwise) and
+        ``model`` must be a model one of the adapter's streams produces.
+        """
+        row = self._row(connection)
+        models = sorted({s.model for s in self.catalog.get(row.adapter).streams})
+        if model not in models:
+            raise ConfigurationError(
+                f"adapter {row.adapter!r} produces no {model!r} objects",
+                hint=f"use one of: {', '.join(models) or 'none'}",
+            )
+        parse_override(mapping)
         with self._tx() as session:
-            row = find_connection(session, self.tenant, connection)
+            row = find_connection(session, self.tenant, row.id)
             version = add_version(
                 session, self.tenant, row.id, model, mapping, created_by or self.actor
             )

@@ -178,3 +178,17 @@ def test_http_factory_clients_are_used_and_closed(
     assert len(list(registry.sync("billing", "customers"))) == 250
     assert len(made) == 2
     assert all(client.is_closed for client in made)
+
+
+def test_mapping_versions_are_checked_before_they_are_stored(registry: Registry, conn: str) -> None:
+    with pytest.raises(ConfigurationError, match="produces no 'Invoice' objects"):
+        registry.add_mapping_version(conn, "Invoice", "rules: {}")
+    with pytest.raises(MappingError):
+        registry.add_mapping_version(conn, "Customer", "rules: [not, a, mapping]")
+    with pytest.raises(MappingError):
+        registry.add_mapping_version(conn, "Customer", "rules: {name: 1}\nbogus: 2\n")
+    assert registry.list_mapping_versions(conn) == []
+    stored = registry.add_mapping_version(
+        conn, "Customer", "rules: {name: email}", created_by="llm"
+    )
+    assert (stored.version, stored.status.value, stored.created_by) == (1, "draft", "llm")
