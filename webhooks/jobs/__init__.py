@@ -1,0 +1,97 @@
+"""Durable processing of webhook inbox items on DBOS Transact.
+
+Names load on first use (PEP 562): importing ``webhooks.jobs._tables`` (migrations) or
+the package does not import DBOS until a job API is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from webhooks.jobs._admin import dead_letters, purge, replay, succeeded_handlers
+    from webhooks.jobs._enqueue import dbos_client, enqueue_items, enqueue_workflow
+    from webhooks.jobs._events import build_event
+    from webhooks.jobs._heartbeat import take_over_dead_workers
+    from webhooks.jobs._runtime import JobRuntime, current_runtime, launch_dbos, prepare_dbos
+    from webhooks.jobs._settings import (
+        APP_NAME,
+        APP_VERSION,
+        QUEUE_NAME,
+        WORKFLOW_NAME,
+        JobSettings,
+        dbos_database_url,
+    )
+    from webhooks.jobs._tables import ObjectStateRow, WorkerRow
+    from webhooks.jobs._vendors import EventPlan, plan_for
+    from webhooks.jobs._workflow import idempotency_key, process_item
+
+__all__ = [
+    "APP_NAME",
+    "APP_VERSION",
+    "QUEUE_NAME",
+    "WORKFLOW_NAME",
+    "EventPlan",
+    "JobRuntime",
+    "JobSettings",
+    "ObjectStateRow",
+    "WorkerRow",
+    "build_event",
+    "current_runtime",
+    "dbos_client",
+    "dbos_database_url",
+    "dead_letters",
+    "enqueue_items",
+    "enqueue_workflow",
+    "idempotency_key",
+    "launch_dbos",
+    "plan_for",
+    "prepare_dbos",
+    "process_item",
+    "purge",
+    "replay",
+    "succeeded_handlers",
+    "take_over_dead_workers",
+]
+
+_HOMES = {
+    "dead_letters": "_admin",
+    "purge": "_admin",
+    "replay": "_admin",
+    "succeeded_handlers": "_admin",
+    "dbos_client": "_enqueue",
+    "enqueue_items": "_enqueue",
+    "enqueue_workflow": "_enqueue",
+    "build_event": "_events",
+    "take_over_dead_workers": "_heartbeat",
+    "JobRuntime": "_runtime",
+    "current_runtime": "_runtime",
+    "launch_dbos": "_runtime",
+    "prepare_dbos": "_runtime",
+    "APP_NAME": "_settings",
+    "APP_VERSION": "_settings",
+    "QUEUE_NAME": "_settings",
+    "WORKFLOW_NAME": "_settings",
+    "JobSettings": "_settings",
+    "dbos_database_url": "_settings",
+    "ObjectStateRow": "_tables",
+    "WorkerRow": "_tables",
+    "EventPlan": "_vendors",
+    "plan_for": "_vendors",
+    "idempotency_key": "_workflow",
+    "process_item": "_workflow",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'webhooks.jobs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"webhooks.jobs.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

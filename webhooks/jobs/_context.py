@@ -1,0 +1,107 @@
+"""Per-connection resources a job needs, built once and reused for a short while.
+
+The adapter (with the connection's decrypted credentials) and the compiled mapping of a
+stream are expensive to build per event; a worker caches them for ``ttl`` seconds, so a
+changed mapping or rotated credential is picked up within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters import Adapter
+from canonical import CanonicalModel, ConfigurationError
+from registry import Registry
+
+__all__ = ["ConnectionContext", "RecordMapper", "RegistryFactory"]
+
+RecordMapper = Callable[[dict[str, Any]], CanonicalModel]
+RegistryFactory = Callable[[str], Registry]
+"""Builds the Registry of a tenant (default: installed adapters, credentials from env)."""
+
+
+@dataclass
+class _Entry:
+    value: Any
+    expires: float
+
+
+@dataclass
+class ConnectionContext:
+    """Registries per tenant; adapters and mappers per connection (cached ``ttl`` s)."""
+
+    database_url: str
+    ttl: float = 30.0
+    factory: RegistryFactory | None = None
+    _registries: dict[str, Registry] = field(default_factory=dict)
+    _cache: dict[tuple[str, ...], _Entry] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def registry(self, tenant: str) -> Registry:
+        with self._lock:
+            found = self._registries.get(tenant)
+            if found is None:
+                if self.factory is not None:
+                    found = self.factory(tenant)
+                else:
+                    found = Registry(self.database_url, tenant=tenant)
+                self._registries[tenant] = found
+            return found
+
+    def _cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None and entry.expires > now:
+                return entry.value
+        value = build()
+        with self._lock:
+            self._cache[key] = _Entry(value, now + self.ttl)
+        return value
+
+    def adapter(self, tenant: str, connection_id: str) -> Adapter:
+        """The connection's adapter with its current config and credentials."""
+
+        def build() -> Adapter:
+            registry = self.registry(tenant)
+            row = registry._row(connection_id)
+            if row.id != connection_id:
+                raise ConfigurationError(
+                    f"connection {connection_id!r} not found", hint="was it removed?"
+                )
+            return registry._adapter(row)
+
+        adapter: Adapter = self._cached(("adapter", tenant, connection_id), build)
+        return adapter
+
+    def mapper(self, tenant: str, connection_id: str, stream: str) -> RecordMapper:
+        """The connection's active mapping of ``stream``, compiled."""
+        from sqlmodel import Session
+
+        from registry._mappings import active_version, compile_mapper
+
+        def build() -> RecordMapper:
+            adapter = self.adapter(tenant, connection_id)
+            spec = adapter.stream(stream)
+            registry = self.registry(tenant)
+            with Session(registry.engine) as session:
+                version = active_version(session, tenant, connection_id, spec.model)
+                override = version.mapping if version is not None else None
+            return compile_mapper(adapter, stream, override, keep_remote_data=False)
+
+        mapper: RecordMapper = self._cached(("mapper", tenant, connection_id, stream), build)
+        return mapper
+
+    def close(self) -> None:
+        with self._lock:
+            for entry in self._cache.values():
+                if isinstance(entry.value, Adapter):
+                    entry.value.close()
+            self._cache.clear()
+            for registry in self._registries.values():
+                registry.close()
+            self._registries.clear()

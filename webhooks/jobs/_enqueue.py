@@ -1,0 +1,76 @@
+"""Enqueue processing jobs inside the caller's transaction (the inbox insert's)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from webhooks._inbox import InboxItemRef
+from webhooks.jobs._settings import APP_NAME, QUEUE_NAME, WORKFLOW_NAME
+
+__all__ = ["dbos_client", "enqueue_items", "enqueue_workflow"]
+
+_CLIENTS: dict[tuple[int, str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def dbos_client(engine: sa.Engine, schema: str | None = None) -> Any:
+    """A DBOS client on ``engine`` (Canonry's database, which holds DBOS's tables)."""
+    from dbos import DBOSClient
+
+    from webhooks.jobs._runtime import _CURRENT
+
+    if schema is None:
+        schema = _CURRENT.settings.dbos_schema if _CURRENT is not None else "dbos"
+    key = (id(engine), schema)
+    with _LOCK:
+        client = _CLIENTS.get(key)
+        if client is None or client._sys_db.engine is not engine:
+            client = DBOSClient(
+                system_database_engine=engine,
+                dbos_system_schema=schema,
+                application_name=APP_NAME,
+                lazy=True,
+            )
+            _CLIENTS[key] = client
+    return client
+
+
+def enqueue_workflow(
+    conn: sa.Connection,
+    workflow_id: str,
+    partition_key: str,
+    item_id: str,
+    *,
+    replay: bool = False,
+    skip: Sequence[str] = (),
+    schema: str | None = None,
+) -> None:
+    """Enqueue one ``process_item`` job in the caller's transaction."""
+    from dbos import EnqueueOptions
+
+    options = EnqueueOptions(
+        workflow_name=WORKFLOW_NAME,
+        queue_name=QUEUE_NAME,
+        workflow_id=workflow_id,
+        queue_partition_key=partition_key,
+        application_name=APP_NAME,
+    )
+    client = dbos_client(conn.engine, schema)
+    client.enqueue_in_transaction(conn, options, item_id, replay, list(skip))
+
+
+def enqueue_items(
+    conn: sa.Connection, items: Sequence[InboxItemRef], *, schema: str | None = None
+) -> None:
+    """Enqueue one job per new inbox item in the caller's transaction.
+
+    The workflow id is the item id, so an item is never enqueued twice; the queue
+    partition is the item's object, so events about one object run one at a time, in
+    order of arrival. Nothing is enqueued unless the caller's transaction commits.
+    """
+    for item in items:
+        enqueue_workflow(conn, item.id, item.partition_key, item.id, schema=schema)

@@ -1,0 +1,185 @@
+"""DBOS in this process: launch for a worker (or in-process with ``serve``), and shut down.
+
+DBOS's system tables live in Canonry's own database (SQLite file or PostgreSQL schema
+``dbos``), so the endpoint inserts an inbox row and enqueues its job in one transaction.
+DBOS is a process-wide singleton: one ``JobRuntime`` per process at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+
+from canonical import ConfigurationError
+from registry import Registry, create_engine, database_url_from_env
+from webhooks.handlers import DEFAULT_HANDLERS, HandlerRegistry
+from webhooks.jobs._settings import (
+    APP_NAME,
+    APP_VERSION,
+    QUEUE_NAME,
+    JobSettings,
+    dbos_database_url,
+)
+
+__all__ = ["JobRuntime", "current_runtime", "launch_dbos", "prepare_dbos"]
+
+_log = logging.getLogger("canonry.webhooks.jobs")
+_LOCK = threading.Lock()
+_CURRENT: JobRuntime | None = None
+_MIGRATED: set[tuple[str, str]] = set()
+
+
+@dataclass
+class JobRuntime:
+    """What the workflows of this process use: engine, handlers, settings."""
+
+    settings: JobSettings
+    engine: Engine
+    handlers: HandlerRegistry
+    role: str
+    processing: bool
+    registry_factory: Callable[[str], Registry] | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    caches: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop taking jobs, let running ones finish for up to ``timeout`` s, release DBOS."""
+        global _CURRENT
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.processing:
+            from dbos import DBOS
+
+            from webhooks.jobs._heartbeat import forget_worker
+
+            DBOS.destroy(workflow_completion_timeout_sec=max(0, int(timeout)))
+            forget_worker(self.engine, self.settings.executor_id)
+        for closer in self.caches.pop("closers", []):
+            closer()
+        self.engine.dispose()
+        with _LOCK:
+            if _CURRENT is self:
+                _CURRENT = None
+
+    def __enter__(self) -> JobRuntime:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.shutdown()
+
+
+def current_runtime() -> JobRuntime:
+    runtime = _CURRENT
+    if runtime is None:
+        raise ConfigurationError(
+            "webhook jobs run outside a launched worker",
+            hint="start them with `canonry worker` or webhooks.jobs.launch_dbos(...)",
+        )
+    return runtime
+
+
+def prepare_dbos(database_url: str, schema: str = "dbos") -> str:
+    """Create or migrate DBOS's system tables in Canonry's database; return DBOS's URL."""
+    from dbos import DBOS
+
+    url = dbos_database_url(database_url)
+    if (url, schema) not in _MIGRATED:
+        DBOS.migrate(url, schema=schema)
+        _MIGRATED.add((url, schema))
+    return url
+
+
+def _config(settings: JobSettings, url: str) -> Any:
+    from dbos import DBOSConfig
+
+    return DBOSConfig(
+        name=APP_NAME,
+        system_database_url=url,
+        application_version=APP_VERSION,
+        executor_id=settings.executor_id,
+        dbos_system_schema=settings.dbos_schema,
+        notification_listener_polling_interval_sec=settings.polling_interval,
+        log_level="WARNING",
+        sys_db_pool_size=max(10, settings.concurrency + 4),
+    )
+
+
+def launch_dbos(
+    database_url: str | None = None,
+    *,
+    role: Literal["serve", "worker"],
+    settings: JobSettings | None = None,
+    handlers: HandlerRegistry | None = None,
+    process: bool | None = None,
+    registry_factory: Callable[[str], Registry] | None = None,
+) -> JobRuntime:
+    """Start processing webhook jobs in this process (or only prepare enqueueing).
+
+    ``role="worker"`` always processes. ``role="serve"`` processes in-process by default
+    on SQLite and not on PostgreSQL (run ``canonry worker`` processes there); pass
+    ``process`` to choose. Without processing, DBOS's tables are only created so the
+    endpoint can enqueue. ``registry_factory(tenant)`` overrides how jobs get a tenant's
+    Registry (adapters, credential store). Returns the runtime; call ``shutdown()``.
+    """
+    global _CURRENT
+    settings = settings or JobSettings.from_env(database_url=database_url)
+    raw_url = database_url or settings.database_url or database_url_from_env()
+    url = prepare_dbos(raw_url, settings.dbos_schema)
+    if process is None:
+        process = role == "worker" or url.startswith("sqlite")
+    if role == "worker":
+        process = True
+    with _LOCK:
+        if _CURRENT is not None:
+            raise ConfigurationError(
+                "webhook jobs are already running in this process",
+                hint="call shutdown() on the running JobRuntime first",
+            )
+        runtime = JobRuntime(
+            settings=settings,
+            engine=create_engine(raw_url),
+            handlers=handlers if handlers is not None else DEFAULT_HANDLERS,
+            role=role,
+            processing=process,
+            registry_factory=registry_factory,
+        )
+        _CURRENT = runtime
+    if process:
+        try:
+            _start(runtime, url)
+        except BaseException:
+            runtime.shutdown(timeout=0)
+            raise
+    return runtime
+
+
+def _start(runtime: JobRuntime, url: str) -> None:
+    from dbos import DBOS
+
+    from webhooks.jobs import _workflow  # noqa: F401  (registers the workflow with DBOS)
+    from webhooks.jobs._heartbeat import claim_executor, start_heartbeat
+
+    settings = runtime.settings
+    claim_executor(runtime.engine, settings.executor_id, settings.dead_after)
+    DBOS(config=_config(settings, url))
+    DBOS.launch()
+    DBOS.register_queue(
+        QUEUE_NAME,
+        worker_concurrency=settings.concurrency,
+        partition_concurrency=1,
+        polling_interval_sec=settings.polling_interval,
+        on_conflict="always_update",
+    )
+    runtime._threads.append(start_heartbeat(runtime))
+    _log.info("webhook jobs running as executor %s", settings.executor_id)

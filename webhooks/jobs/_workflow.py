@@ -1,0 +1,133 @@
+"""The durable job: one DBOS workflow per inbox item (workflow id = item id).
+
+1. load the item; an event older than its object's newest admitted one is ``stale``;
+2. build the canonical ``Event`` (HubSpot: fetch the object in a retried step);
+3. run each matching handler as its own DBOS step, retried with exponential backoff up
+   to the handler's ``max_attempts``, with the idempotency key ``"{item_id}:{handler}"``;
+4. mark the item ``done``, or ``dead`` with the errors (``failed`` if it cannot be parsed).
+
+DBOS checkpoints each finished step, so after a crash the workflow resumes on restart (or
+on another worker) and a handler whose step completed is not run again. A handler killed
+mid-run runs again with the same key: at-least-once execution plus the idempotency key
+gives an exactly-once effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from dbos import DBOS
+
+from canonical import CanonryError, Event
+from webhooks._inbox import InboxItem, InboxStatus
+from webhooks.handlers import Handler
+from webhooks.jobs._context import ConnectionContext
+from webhooks.jobs._events import build_event, fetch_record
+from webhooks.jobs._gate import finish, is_stale, load_item
+from webhooks.jobs._runtime import JobRuntime, current_runtime
+from webhooks.jobs._settings import WORKFLOW_NAME
+
+__all__ = ["HANDLER_STEP_PREFIX", "idempotency_key", "process_item"]
+
+HANDLER_STEP_PREFIX = "handler:"
+_log = logging.getLogger("canonry.webhooks.jobs")
+_CONTEXT_LOCK = threading.Lock()
+
+
+def idempotency_key(item_id: str, handler: str) -> str:
+    """The key a handler gets for an item: the same on every attempt and replay."""
+    return f"{item_id}:{handler}"
+
+
+def _context(runtime: JobRuntime) -> ConnectionContext:
+    with _CONTEXT_LOCK:
+        return _context_locked(runtime)
+
+
+def _context_locked(runtime: JobRuntime) -> ConnectionContext:
+    context = runtime.caches.get("context")
+    if context is None:
+        url = runtime.engine.url.render_as_string(hide_password=False)
+        context = ConnectionContext(url, factory=runtime.registry_factory)
+        runtime.caches["context"] = context
+        runtime.caches.setdefault("closers", []).append(context.close)
+    assert isinstance(context, ConnectionContext)
+    return context
+
+
+def _fetch(item: InboxItem, stream: str) -> dict[str, Any] | None:
+    context = _context(current_runtime())
+    options: Any = {
+        "name": "fetch_object",
+        "retries_allowed": True,
+        "max_attempts": 5,
+        "interval_seconds": 1.0,
+        "backoff_rate": 2.0,
+        "should_retry": lambda exc: bool(getattr(exc, "retryable", False)),
+    }
+    found: dict[str, Any] | None = DBOS.run_step(options, fetch_record, context, item, stream)
+    return found
+
+
+def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> None:
+    attempts[0] += 1
+    handler.func(event, idempotency_key=key)
+
+
+def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | None, int]:
+    """Run one handler as a retried step; return (error or None, attempts made here)."""
+    counter = [0]
+    options: Any = {
+        "name": f"{HANDLER_STEP_PREFIX}{handler.name}",
+        "retries_allowed": handler.max_attempts > 1,
+        "max_attempts": handler.max_attempts,
+        "interval_seconds": handler.retry_interval,
+        "backoff_rate": handler.backoff_rate,
+    }
+    key = idempotency_key(item_id, handler.name)
+    try:
+        DBOS.run_step(options, _call, handler, event, key, counter)
+    except Exception as exc:
+        errors = getattr(exc, "errors", None)  # DBOSMaxStepRetriesExceeded keeps each attempt's
+        last = errors[-1] if isinstance(errors, list) and errors else exc
+        return f"{handler.name}: {type(last).__name__}: {last}", counter[0]
+    return None, counter[0]
+
+
+def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
+    try:
+        event = build_event(_context(runtime), item, _fetch)
+    except CanonryError as exc:
+        finish(runtime.engine, item, InboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return
+    errors: list[str] = []
+    attempts = 0
+    for handler in runtime.handlers.matching(event.type.value, event.vendor_event_type):
+        if handler.name in skip:
+            continue
+        error, made = _run_handler(handler, event, item.id)
+        attempts += made
+        if error is not None:
+            errors.append(error)
+    status = InboxStatus.DEAD if errors else InboxStatus.DONE
+    finish(runtime.engine, item, status, error="; ".join(errors) or None, attempts=attempts)
+
+
+@DBOS.workflow(name=WORKFLOW_NAME)
+def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -> str:
+    """Process inbox item ``item_id``; returns the item's final status."""
+    runtime = current_runtime()
+    item = load_item(runtime.engine, item_id)
+    if item is None:
+        _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
+        return "missing"
+    if not replay and item.status in (InboxStatus.DONE, InboxStatus.STALE):
+        return item.status.value
+    if not replay and is_stale(runtime.engine, item):
+        finish(runtime.engine, item, InboxStatus.STALE)
+        return InboxStatus.STALE.value
+    _handle(runtime, item, skip)
+    return "processed"
