@@ -17,6 +17,8 @@ from registry.cli import (
     _serve,
     _sync,
     _vault,
+    _webhooks,
+    _worker,
 )
 from registry.cli._common import CanonryGroup, CliState
 
@@ -75,6 +77,8 @@ app.add_typer(_credentials.app, name="credentials")
 app.command("sync")(_sync.sync)
 app.command("audit")(_audit.audit)
 app.command("serve")(_serve.serve)
+app.command("worker")(_worker.worker)
+app.add_typer(_webhooks.app, name="webhooks")
 
 
 def main() -> None:

@@ -80,7 +80,9 @@ def replay(
         conn.execute(
             INBOX.update().where(INBOX.c.id == item_id).values(status=InboxStatus.RECEIVED.value)
         )
-        enqueue_workflow(conn, workflow_id, ref.partition_key, item_id, replay=True, skip=skip)
+        enqueue_workflow(
+            conn, workflow_id, ref.partition_key, item_id, item.occurred_at, replay=True, skip=skip
+        )
     return workflow_id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from webhooks._inbox import InboxItemRef
 from webhooks.jobs._settings import APP_NAME, QUEUE_NAME, WORKFLOW_NAME
 
-__all__ = ["dbos_client", "enqueue_items", "enqueue_workflow"]
+__all__ = ["dbos_client", "enqueue_items", "enqueue_workflow", "priority_of"]
 
 _CLIENTS: dict[tuple[int, str], Any] = {}
 _LOCK = threading.Lock()
@@ -39,11 +40,26 @@ def dbos_client(engine: sa.Engine, schema: str | None = None) -> Any:
     return client
 
 
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+_MAX_PRIORITY = 2**31 - 1
+
+
+def priority_of(occurred_at: datetime) -> int:
+    """Queue priority: seconds since 2020, so a partition runs in order of occurrence.
+
+    DBOS dequeues by (priority, enqueue time); events about one object that arrive in
+    one delivery, or out of order in a backlog, still run oldest first.
+    """
+    when = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)
+    return max(1, min(_MAX_PRIORITY, int((when - _EPOCH).total_seconds()) + 1))
+
+
 def enqueue_workflow(
     conn: sa.Connection,
     workflow_id: str,
     partition_key: str,
     item_id: str,
+    occurred_at: datetime,
     *,
     replay: bool = False,
     skip: Sequence[str] = (),
@@ -58,6 +74,7 @@ def enqueue_workflow(
         workflow_id=workflow_id,
         queue_partition_key=partition_key,
         application_name=APP_NAME,
+        priority=priority_of(occurred_at),
     )
     client = dbos_client(conn.engine, schema)
     client.enqueue_in_transaction(conn, options, item_id, replay, list(skip))
@@ -69,8 +86,10 @@ def enqueue_items(
     """Enqueue one job per new inbox item in the caller's transaction.
 
     The workflow id is the item id, so an item is never enqueued twice; the queue
-    partition is the item's object, so events about one object run one at a time, in
-    order of arrival. Nothing is enqueued unless the caller's transaction commits.
+    partition is the item's object, so events about one object run one at a time, oldest
+    first. Nothing is enqueued unless the caller's transaction commits.
     """
     for item in items:
-        enqueue_workflow(conn, item.id, item.partition_key, item.id, schema=schema)
+        enqueue_workflow(
+            conn, item.id, item.partition_key, item.id, item.occurred_at, schema=schema
+        )

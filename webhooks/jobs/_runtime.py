@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError
 from registry import Registry, create_engine, database_url_from_env
-from webhooks.handlers import DEFAULT_HANDLERS, HandlerRegistry
+from webhooks.handlers import DEFAULT_HANDLERS, HandlerRegistry, load_handlers
 from webhooks.jobs._settings import (
     APP_NAME,
     APP_VERSION,
@@ -149,7 +149,7 @@ def launch_dbos(
         runtime = JobRuntime(
             settings=settings,
             engine=create_engine(raw_url),
-            handlers=handlers if handlers is not None else DEFAULT_HANDLERS,
+            handlers=handlers if handlers is not None else _default_handlers(process),
             role=role,
             processing=process,
             registry_factory=registry_factory,
@@ -162,6 +162,13 @@ def launch_dbos(
             runtime.shutdown(timeout=0)
             raise
     return runtime
+
+
+def _default_handlers(process: bool) -> HandlerRegistry:
+    """``webhooks.on`` handlers, plus CANONRY_HANDLERS modules and the entry points."""
+    if process:
+        load_handlers(registry=DEFAULT_HANDLERS)
+    return DEFAULT_HANDLERS
 
 
 def _start(runtime: JobRuntime, url: str) -> None:

@@ -21,10 +21,12 @@ from vault import LocalCredentialStore, LocalKeyring
 from webhooks import InboxStatus, NewInboxItem, insert_items
 from webhooks._split import split_stripe
 from webhooks.handlers import HandlerRegistry
-from webhooks.jobs import JobRuntime, JobSettings, enqueue_items, launch_dbos
+from webhooks.jobs import JobRuntime, JobSettings, enqueue_items, launch_dbos, prepare_dbos
 
 API_KEY = "sk_test_jobs_7d1e4b"
-FINAL = {s.value for s in (InboxStatus.DONE, InboxStatus.STALE, InboxStatus.DEAD, InboxStatus.FAILED)}
+FINAL = {
+    s.value for s in (InboxStatus.DONE, InboxStatus.STALE, InboxStatus.DEAD, InboxStatus.FAILED)
+}
 
 
 def stripe_event(
@@ -116,6 +118,7 @@ class JobsEnv:
 def make_env(url: str, key_file: Path) -> JobsEnv:
     engine = create_engine(url)
     upgrade(engine)
+    prepare_dbos(url)  # what `canonry serve` does at startup: DBOS's tables exist
     keyring = LocalKeyring.from_env({"CANONRY_KEY_FILE": str(key_file)}, create=True)
     store = LocalCredentialStore(engine, keyring, create_table=False)
     registry = Registry(url, tenant="acme", credentials=store)
