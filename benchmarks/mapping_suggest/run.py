@@ -1,0 +1,131 @@
+"""Precision, recall and F1 of mapping suggestions on the labelled vendor set.
+
+    python benchmarks/mapping_suggest/run.py            # deterministic matcher
+    python benchmarks/mapping_suggest/run.py --llm openai --model gpt-4o-mini   # + LLM pass
+
+Each file in data/ holds a vendor object's real field names with sample records and the
+gold mapping (target -> vendor path, a list of acceptable paths, or {"sources": [...]} for
+a joined value). A proposed (target, source) pair is a true positive when the gold lists
+that source for that target; any other proposed pair is a false positive; a gold target
+without a correct proposal is a false negative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _accepted(gold: Any) -> set[str]:
+    options = gold if isinstance(gold, list) else [gold]
+    out = set()
+    for option in options:
+        out.add(" + ".join(option["sources"]) if isinstance(option, dict) else option)
+    return out
+
+
+def score(predicted: dict[str, str], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
+    counts, errors = Counts(), []
+    for target, source in predicted.items():
+        if target in gold and source in _accepted(gold[target]):
+            counts.tp += 1
+        else:
+            counts.fp += 1
+            expected = sorted(_accepted(gold[target])) if target in gold else "unmapped"
+            errors.append(f"FP {target} <- {source} (gold: {expected})")
+    for target, want in gold.items():
+        if predicted.get(target) not in _accepted(want):
+            if target not in predicted:
+                counts.fn += 1
+                errors.append(f"FN {target} (gold: {sorted(_accepted(want))})")
+            else:
+                counts.fn += 1
+    return counts, errors
+
+
+def load_cases(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    files = sorted(DATA.glob("*.json"))
+    cases = [json.loads(f.read_text()) | {"file": f.stem} for f in files]
+    return [c for c in cases if not names or c["file"] in names]
+
+
+def predict(case: dict[str, Any], llm: Any = None) -> dict[str, str]:
+    from mapping.suggest import suggest
+
+    proposal = suggest(case["model"], samples=case["samples"], llm=llm)
+    return {rule.target: rule.source for rule in proposal.rules}
+
+
+def _client(kind: str, model: str | None) -> Any:
+    from mapping.llm import client_from_env
+
+    return client_from_env(kind, model=model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm", choices=["none", "openai", "anthropic"], default="none")
+    parser.add_argument("--model", default=None, help="LLM model name")
+    parser.add_argument("--verbose", action="store_true", help="list every wrong pair")
+    parser.add_argument("cases", nargs="*", help="data file stems (default: all)")
+    args = parser.parse_args(argv)
+    llm = None if args.llm == "none" else _client(args.llm, args.model)
+    total, by_vendor = Counts(), {}
+    print(f"{'case':28} {'model':9} {'P':>6} {'R':>6} {'F1':>6}  tp fp fn")
+    started = time.perf_counter()
+    for case in load_cases(args.cases):
+        counts, errors = score(predict(case, llm), case["gold"])
+        total.add(counts)
+        by_vendor.setdefault(case["vendor"], Counts()).add(counts)
+        print(
+            f"{case['file']:28} {case['model']:9} {counts.precision:6.3f} {counts.recall:6.3f} "
+            f"{counts.f1:6.3f}  {counts.tp:2} {counts.fp:2} {counts.fn:2}"
+        )
+        if args.verbose:
+            for line in errors:
+                print(f"    {line}")
+    print()
+    for vendor, counts in sorted(by_vendor.items()):
+        print(f"{vendor:28} {'':9} {counts.precision:6.3f} {counts.recall:6.3f} {counts.f1:6.3f}")
+    print(
+        f"{'OVERALL':28} {'':9} {total.precision:6.3f} {total.recall:6.3f} {total.f1:6.3f}  "
+        f"{total.tp} {total.fp} {total.fn}"
+    )
+    kind = f"deterministic + LLM ({args.llm})" if llm else "deterministic"
+    print(f"({time.perf_counter() - started:.2f} s, {kind})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Checking candidate rules by compiling them into a mapping and running it on the samples.
+
+A candidate that names a path absent from every sample, a transform that does not exist,
+bad args, or that fails (or yields an invalid canonical value) on any sample is dropped
+with the reason; the others are kept with their sample values before -> after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from canonical import MappingError, Source
+from mapping._model import Mapping
+from mapping._paths import parse_path
+from mapping._rules import Rule
+
+__all__ = ["Candidate", "CheckResult", "check_candidates"]
+
+_SOURCE = Source(adapter="suggest", connection_id="suggest")
+_FILLERS: dict[str, dict[str, Any]] = {
+    "remote_id": {"const": "suggest-check"},
+    "status": {"const": "draft"},
+    "currency": {"const": "USD"},
+}
+_SAMPLES_SHOWN = 3
+
+
+@dataclass
+class Candidate:
+    """A rule set filling one target, before it is checked."""
+
+    target: str
+    source: str
+    rules: dict[str, Any]
+    """target -> Rule or raw rule data (an LLM answer is checked before it is a Rule)."""
+    transform: str | None
+    confidence: float
+    rationale: str
+    origin: str = "matcher"
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    kept: list[tuple[Candidate, list[tuple[Any, Any]]]]
+    dropped: list[tuple[Candidate, str]]
+
+
+def check_candidates(
+    model: str, candidates: list[Candidate], samples: list[dict[str, Any]]
+) -> CheckResult:
+    """Keep the candidates that load and map every sample; drop the rest with a reason."""
+    dropped: list[tuple[Candidate, str]] = []
+    alive: list[tuple[Candidate, dict[str, Rule]]] = []
+    for cand in candidates:
+        problem, rules = _static_problem(cand, samples)
+        if problem is not None:
+            dropped.append((cand, problem))
+        else:
+            alive.append((cand, rules))
+    while True:
+        failure = _run(model, alive, samples)
+        if failure is None:
+            break
+        index, reason = failure
+        dropped.append((alive.pop(index)[0], reason))
+    mapped = _apply_all(model, alive, samples)
+    kept = [(cand, _before_after(cand, rules, samples, mapped)) for cand, rules in alive]
+    return CheckResult(kept, dropped)
+
+
+def _apply_all(
+    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+) -> list[BaseModel]:
+    compiled = _mapping(model, {t: r for _c, rs in alive for t, r in rs.items()}).compile()
+    return [compiled.apply(sample, source=_SOURCE) for sample in samples]
+
+
+def _static_problem(
+    cand: Candidate, samples: list[dict[str, Any]]
+) -> tuple[str | None, dict[str, Rule]]:
+    rules: dict[str, Rule] = {}
+    for target, data in cand.rules.items():
+        try:
+            rule = data if isinstance(data, Rule) else Rule.model_validate(data)
+        except (ValueError, MappingError) as exc:
+            return f"invalid rule: {_first_line(exc)}", {}
+        for path in rule.paths():
+            getter = parse_path(path).getter()
+            if samples and all(_missing(getter(s), path, s) for s in samples):
+                return f"source path {path!r} does not exist in any sample", {}
+        rules[target] = rule
+    return None, rules
+
+
+def _missing(value: Any, path: str, sample: dict[str, Any]) -> bool:
+    if value is not None:
+        return False
+    parent, _, leaf = path.rpartition(".")
+    holder = parse_path(parent).getter()(sample) if parent else sample
+    return not (isinstance(holder, dict) and leaf in holder)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _mapping(model: str, rules: dict[str, Rule]) -> Mapping:
+    data: dict[str, Any] = dict(rules)
+    for name, filler in _FILLERS.items():
+        if name not in data and not (model == "Customer" and name != "remote_id"):
+            data[name] = filler
+    return Mapping.model_validate(
+        {"name": "suggest-check", "model": model, "version": "0.0.0", "rules": data}
+    )
+
+
+def _owner(alive: list[tuple[Candidate, dict[str, Rule]]], rule: str | None) -> int | None:
+    if rule is None:
+        return None
+    for index, (_cand, rules) in enumerate(alive):
+        if rule in rules or any(
+            rule.startswith(t + ".") or t.startswith(rule + ".") for t in rules
+        ):
+            return index
+    return None
+
+
+def _run(
+    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+) -> tuple[int, str] | None:
+    rules = {t: r for _c, rs in alive for t, r in rs.items()}
+    try:
+        compiled = _mapping(model, rules).compile()
+        for sample in samples:
+            compiled.apply(sample, source=_SOURCE)
+    except MappingError as exc:
+        index = _owner(alive, exc.rule)
+        if index is None:
+            index = _isolate(model, alive, samples)
+        if index is None:
+            return None
+        return index, f"fails on the samples: {exc.message}"
+    return None
+
+
+def _isolate(
+    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+) -> int | None:
+    """The candidate whose removal lets the others map every sample (record-level errors)."""
+    for index in range(len(alive)):
+        rest = {t: r for i, (_c, rs) in enumerate(alive) if i != index for t, r in rs.items()}
+        try:
+            compiled = _mapping(model, rest).compile()
+            for sample in samples:
+                compiled.apply(sample, source=_SOURCE)
+        except MappingError:
+            continue
+        return index
+    return None
+
+
+def _before_after(
+    cand: Candidate, rules: dict[str, Rule], samples: list[dict[str, Any]], mapped: list[BaseModel]
+) -> list[tuple[Any, Any]]:
+    paths = next(iter(rules.values())).paths() if rules else ()
+    getters = [parse_path(p).getter() for p in paths]
+    out: list[tuple[Any, Any]] = []
+    for sample, obj in zip(samples, mapped, strict=True):
+        values = [get(sample) for get in getters]
+        if all(v is None for v in values):
+            continue
+        before = values[0] if len(values) == 1 else values
+        out.append((before, _field(obj, cand.target)))
+        if len(out) == _SAMPLES_SHOWN:
+            break
+    return out
+
+
+def _field(obj: BaseModel, target: str) -> Any:
+    value: Any = obj
+    for part in target.split("."):
+        value = getattr(value, part, None) if not isinstance(value, dict) else value.get(part)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
