@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from webhooks._settings import DEFAULT_MAX_BODY, WebhookSettings
     from webhooks._split import EventDraft
+    from webhooks.handlers import on
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -63,6 +64,7 @@ __all__ = [
     "get_item",
     "insert_items",
     "list_items",
+    "on",
     "register_scheme",
     "scheme_name",
     "schemes",
@@ -98,6 +100,7 @@ _HOMES = {
     "DEFAULT_MAX_BODY": "webhooks._settings",
     "WebhookSettings": "webhooks._settings",
     "EventDraft": "webhooks._split",
+    "on": "webhooks.handlers",
 }
 
 
