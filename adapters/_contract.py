@@ -49,7 +49,7 @@ from canonical import (
 )
 
 if TYPE_CHECKING:
-    from mapping import Mapping
+    from mapping import AnyMapping, Mapping
 
 __all__ = [
     "ADAPTER_API_VERSION",
@@ -121,6 +121,13 @@ class Adapter(ABC):
         """Release what the adapter opened (its own HTTP clients); the default does nothing.
 
         An injected ``http`` client belongs to the caller and is not closed.
+        """
+
+    def use_mapping(self, stream: str, mapping: AnyMapping) -> None:  # noqa: B027
+        """Told the connection's active mapping of ``stream`` before a read; default: ignore.
+
+        Adapters whose API returns only requested fields (HubSpot properties) override it to
+        ask for exactly what ``mapping.source_paths()`` reads.
         """
 
     @abstractmethod

@@ -105,7 +105,8 @@ class RegistryBase:
         if self._credentials is None:
             import vault
 
-            self._credentials = vault.store_from_env(self.engine, os.environ)
+            # the schema belongs to the migrations (`canonry init`), not to the store
+            self._credentials = vault.store_from_env(self.engine, os.environ, create_table=False)
         return self._credentials
 
     @contextmanager
@@ -169,9 +170,12 @@ class RegistryBase:
             raise
 
     def _release(self, adapter: Adapter) -> None:
-        """Close the HTTP client the factory made for ``adapter`` (the Registry owns it)."""
-        if self._http_factory is not None and adapter.http is not None:
-            adapter.http.close()
+        """Close what the adapter opened, and the HTTP client the factory made for it."""
+        try:
+            adapter.close()
+        finally:
+            if self._http_factory is not None and adapter.http is not None:
+                adapter.http.close()
 
     @contextmanager
     def _watch_reauth(self, row: ConnectionRow) -> Iterator[None]:

@@ -48,7 +48,8 @@ def compile_mapper(
     """Compile the active mapping of ``stream`` into a record -> canonical object function."""
     base: AnyMapping = adapter.default_mapping(stream)
     if override_text:
-        base = adapter.default_mapping(stream).with_overrides(parse_override(override_text))
+        base = base.with_overrides(parse_override(override_text))
+    adapter.use_mapping(stream, base)
     compiled = base.compile()
     source = Source(adapter=adapter.key, connection_id=adapter.connection_id)
     mapper: RecordMapper = partial(compiled.apply, source=source, keep_remote_data=keep_remote_data)

@@ -51,3 +51,20 @@ def test_registry_syncs_invoices(registry: Registry, fake: HubSpotFake) -> None:
         "void",
         "EUR",
     )
+
+
+def test_registry_requests_the_properties_of_the_active_override(
+    registry: Registry, fake: HubSpotFake
+) -> None:
+    fake.create("contacts", {"email": "vip@example.com", "loyalty_tier": "gold"})
+    conn = registry.add_connection(
+        "crm", "hubspot", {"base_url": fake.url}, {"access_token": TOKEN}
+    )
+    override = "rules:\n  description: properties.loyalty_tier\n"
+    draft = registry.add_mapping_version(conn.id, "Customer", override)
+    registry.set_mapping_status(conn.id, "Customer", draft.version, "approved")
+    registry.set_mapping_status(conn.id, "Customer", draft.version, "active")
+
+    (customer,) = registry.sync(conn.id, "contacts")
+
+    assert customer.description == "gold"  # only sent when the adapter asked for it
