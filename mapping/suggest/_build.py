@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapping._rules import Rule
-from mapping.suggest._enums import enum_values
+from mapping.suggest._enums import enum_values, widen
 from mapping.suggest._fields import VendorField
 from mapping.suggest._targets import TargetField
 
@@ -92,6 +92,7 @@ def _enum(target: TargetField, vf: VendorField) -> Built | None:
     values, _missed = enum_values(target.name, vf.distinct())
     if not values:
         return None
-    args = {"values": values}
+    seen = len(values)
+    args = {"values": widen(target.name, values)}
     rule = _rule(vf.path, "enum", args)
-    return Built({target.name: rule}, "enum", args, f"{len(values)} values mapped")
+    return Built({target.name: rule}, "enum", args, f"{seen} seen values mapped, vocabulary added")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["VOCABULARIES", "enum_values"]
+__all__ = ["VOCABULARIES", "enum_values", "widen"]
 
 _STATUS = {
     "draft": "draft",
@@ -72,3 +72,22 @@ def enum_values(target: str, values: list[Any]) -> tuple[dict[str, str], list[st
         else:
             mapped[value] = canonical
     return mapped, missed
+
+
+def widen(target: str, values: dict[str, str]) -> dict[str, str]:
+    """``values`` plus the rest of the vocabulary, spelt in the vendor's case style.
+
+    Samples rarely show every status; a vendor that wrote ``paid`` and ``draft`` writes
+    ``void`` too. Mixed or other styles (``Partially Paid``) are left as seen.
+    """
+    seen = list(values)
+    if seen and all(v.islower() and " " not in v for v in seen):
+        style = str.lower
+    elif seen and all(v.isupper() and " " not in v for v in seen):
+        style = str.upper
+    else:
+        return dict(values)
+    wider = dict(values)
+    for word, canonical in VOCABULARIES.get(target, {}).items():
+        wider.setdefault(style(word), canonical)
+    return wider
