@@ -55,6 +55,7 @@ class JobsEnv:
     registry: Registry
     connection_id: str
     tenant: str = "acme"
+    dbos_schema: str = "dbos"
     runtimes: list[JobRuntime] = field(default_factory=list)
 
     def deliver(self, *bodies: bytes) -> list[str]:
@@ -78,7 +79,8 @@ class JobsEnv:
                 )
         with self.engine.begin() as conn:
             new = set(insert_items(conn, items))
-            enqueue_items(conn, [i.ref() for i in items if i.id in new])
+            refs = [i.ref() for i in items if i.id in new]
+            enqueue_items(conn, refs, schema=self.dbos_schema)
         return [i.id for i in items if i.id in new]
 
     def statuses(self) -> dict[str, str]:
@@ -102,6 +104,7 @@ class JobsEnv:
         settings.setdefault("executor_id", "test-worker")
         settings.setdefault("polling_interval", 0.02)
         settings.setdefault("concurrency", 8)
+        settings.setdefault("dbos_schema", self.dbos_schema)
         runtime = launch_dbos(
             self.url,
             role="worker",
@@ -115,17 +118,23 @@ class JobsEnv:
         return runtime
 
 
-def make_env(url: str, key_file: Path) -> JobsEnv:
+def make_env(url: str, key_file: Path, *, dbos_schema: str = "dbos") -> JobsEnv:
     engine = create_engine(url)
     upgrade(engine)
-    prepare_dbos(url)  # what `canonry serve` does at startup: DBOS's tables exist
+    prepare_dbos(url, dbos_schema)  # what `canonry serve` does at startup
     keyring = LocalKeyring.from_env({"CANONRY_KEY_FILE": str(key_file)}, create=True)
     store = LocalCredentialStore(engine, keyring, create_table=False)
     registry = Registry(url, tenant="acme", credentials=store)
     connection = registry.add_connection(
         "billing", "stripe", credentials={"api_key": API_KEY, "webhook_secret": "whsec_x"}
     )
-    return JobsEnv(url=url, engine=engine, registry=registry, connection_id=connection.id)
+    return JobsEnv(
+        url=url,
+        engine=engine,
+        registry=registry,
+        connection_id=connection.id,
+        dbos_schema=dbos_schema,
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,119 @@
+"""Crash tests: workers SIGKILLed at random moments while signed deliveries flow.
+
+Afterwards every acknowledged delivery is handled and each handler effect (a row under
+its idempotency key) exists exactly once; the handler's run log shows re-executions.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.webhooks.jobs.conftest import JobsEnv, make_env
+from tests.webhooks.jobs.crashkit import (
+    Sender,
+    Worker,
+    audit,
+    create_effect_tables,
+    report,
+    time_to_progress,
+    wait_all_final,
+    worker_env,
+)
+
+DELIVERIES = 1000
+
+
+def _check(env: JobsEnv, sender: Sender) -> None:
+    assert sender.refused == 0
+    assert len(sender.acknowledged) == DELIVERIES
+    result = audit(env, sender.acknowledged)
+    assert result.items == DELIVERIES
+    assert result.statuses == {"done": DELIVERIES}
+    assert result.missing_effects == 0
+    assert result.effects == DELIVERIES
+    assert result.runs >= DELIVERIES
+    assert result.max_runs_per_key >= 2, "no handler was interrupted and run again"
+
+
+@pytest.mark.slow
+def test_sqlite_worker_killed_ten_times_loses_and_duplicates_nothing(
+    jobs_env: JobsEnv, tmp_path: Path
+) -> None:
+    rng = random.Random(6)
+    create_effect_tables(jobs_env.engine)
+    worker = Worker("crash-sqlite", worker_env(jobs_env, tmp_path / "canonry.keys"),
+                    tmp_path / "worker.log")  # fmt: skip
+    sender = Sender(jobs_env, DELIVERIES)
+    sender.start()
+    resumes: list[float] = []
+    worker.start()
+    for _ in range(10):
+        time_to_progress(jobs_env.engine, worker.started)
+        time.sleep(rng.uniform(0.05, 0.6))
+        worker.kill()
+        worker.start()
+        resumed = time_to_progress(jobs_env.engine, worker.started)
+        if resumed is not None:
+            resumes.append(resumed)
+    sender.join()
+    wait_all_final(jobs_env.engine, DELIVERIES)
+    assert worker.stop() == 0
+    _check(jobs_env, sender)
+    report("sqlite", resumes, {"kills": 10, **vars(audit(jobs_env, sender.acknowledged))})
+
+
+@pytest.fixture
+def pg_env(postgres_url: str, tmp_path: Path) -> Iterator[tuple[JobsEnv, str]]:
+    schema = f"dbos_{uuid.uuid4().hex[:10]}"
+    from webhooks.jobs import prepare_dbos
+
+    env = make_env(postgres_url, tmp_path / "canonry.keys", dbos_schema=schema)
+    yield env, schema
+    for runtime in env.runtimes:
+        runtime.shutdown(timeout=0)
+    env.registry.close()
+    with env.engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    env.engine.dispose()
+    del prepare_dbos
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgres_two_workers_one_killed_the_other_finishes_its_work(
+    pg_env: tuple[JobsEnv, str], tmp_path: Path
+) -> None:
+    env, schema = pg_env
+    rng = random.Random(7)
+    create_effect_tables(env.engine)
+    common = worker_env(env, tmp_path / "canonry.keys", CANONRY_DBOS_SCHEMA=schema)
+    victim = Worker("pg-a", common, tmp_path / "a.log")
+    survivor = Worker("pg-b", common, tmp_path / "b.log")
+    sender = Sender(env, DELIVERIES)
+    sender.start()
+    victim.start()
+    survivor.start()
+    resumes: list[float] = []
+    for round_ in range(4):
+        time_to_progress(env.engine, victim.started)
+        time.sleep(rng.uniform(0.2, 1.0))
+        victim.kill()
+        if round_ % 2 == 0:  # left dead: the survivor takes its jobs over
+            time.sleep(2.5)
+        victim.start()
+        resumed = time_to_progress(env.engine, victim.started)
+        if resumed is not None:
+            resumes.append(resumed)
+    sender.join()
+    wait_all_final(env.engine, DELIVERIES)
+    assert victim.stop() == 0
+    assert survivor.stop() == 0
+    _check(env, sender)
+    report("postgres", resumes, {"kills": 4, **vars(audit(env, sender.acknowledged))})
