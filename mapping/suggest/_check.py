@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from canonical import MappingError, Source
 from mapping._model import Mapping
@@ -86,6 +86,9 @@ def _static_problem(
     for target, data in cand.rules.items():
         try:
             rule = data if isinstance(data, Rule) else Rule.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            return f"invalid rule: {problems}", {}
         except (ValueError, MappingError) as exc:
             return f"invalid rule: {_first_line(exc)}", {}
         for path in rule.paths():
