@@ -13,6 +13,7 @@ from registry.cli import (
     _credentials,
     _db,
     _init,
+    _mapping,
     _schema,
     _serve,
     _sync,
@@ -74,6 +75,7 @@ app.add_typer(_db.app, name="db")
 app.add_typer(_adapters.app, name="adapters")
 app.add_typer(_connections.app, name="connections")
 app.add_typer(_credentials.app, name="credentials")
+app.add_typer(_mapping.app, name="mapping")
 app.command("sync")(_sync.sync)
 app.command("audit")(_audit.audit)
 app.command("serve")(_serve.serve)
