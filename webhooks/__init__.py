@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from webhooks._app import create_app
-    from webhooks._endpoint import Enqueue, WebhookEndpoint, status_for
+    from webhooks._endpoint import WebhookEndpoint, status_for
     from webhooks._inbox import (
         INBOX,
         INBOX_TABLE,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from webhooks._settings import DEFAULT_MAX_BODY, WebhookSettings
     from webhooks._split import EventDraft
+    from webhooks._writer import Enqueue, InboxWriter
     from webhooks.handlers import on
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "InboxItemRef",
     "InboxRow",
     "InboxStatus",
+    "InboxWriter",
     "NewInboxItem",
     "Scheme",
     "TestDelivery",
@@ -73,7 +75,8 @@ __all__ = [
 
 _HOMES = {
     "create_app": "webhooks._app",
-    "Enqueue": "webhooks._endpoint",
+    "Enqueue": "webhooks._writer",
+    "InboxWriter": "webhooks._writer",
     "WebhookEndpoint": "webhooks._endpoint",
     "status_for": "webhooks._endpoint",
     "INBOX": "webhooks._inbox",

@@ -26,10 +26,11 @@ from starlette.routing import Route
 from adapters import Adapter
 from canonical import ConfigurationError
 from vault import CredentialStore
-from webhooks._endpoint import Enqueue, WebhookEndpoint
+from webhooks._endpoint import WebhookEndpoint
 from webhooks._metrics import endpoint_metrics, render_metrics
 from webhooks._settings import WebhookSettings
 from webhooks._targets import TargetResolver
+from webhooks._writer import Enqueue, InboxWriter
 
 __all__ = ["create_app"]
 
@@ -86,9 +87,8 @@ def create_app(
         _lazy(lambda: dict(adapters) if adapters is not None else _installed_adapters()),
         ttl=settings.cache_seconds,
     )
-    endpoint = WebhookEndpoint(
-        settings, db, resolver, enqueue or _default_enqueue(), endpoint_metrics(metrics_registry)
-    )
+    writer = InboxWriter(db, enqueue or _default_enqueue())
+    endpoint = WebhookEndpoint(settings, resolver, writer, endpoint_metrics(metrics_registry))
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -104,6 +104,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        writer.close()
         if owned:
             db.dispose()
 
@@ -119,6 +120,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = db
     app.state.resolver = resolver
+    app.state.writer = writer
     app.state.endpoint = endpoint
     return app
 

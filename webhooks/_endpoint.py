@@ -2,26 +2,24 @@
 
 Order matters: the body is read with a hard limit, the signature is verified before the
 body is parsed, and the 2xx goes out only after the inbox rows and their jobs committed
-in one transaction. Bad input is answered 4xx (counted, logged without body or secrets);
-only an infrastructure failure (database down, credential store unreachable) is answered
-503, so the sender retries and nothing is acknowledged that was not stored.
+in one transaction (written by the ``InboxWriter``, which group-commits concurrent
+deliveries). Bad input is answered 4xx (counted, logged without body or secrets); only
+an infrastructure failure (database down, credential store unreachable) is answered 503,
+so the sender retries and nothing is acknowledged that was not stored.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from canonical import WebhookVerificationError
-from webhooks._inbox import InboxItemRef, NewInboxItem, insert_items
+from webhooks._inbox import NewInboxItem
 from webhooks._metrics import EndpointMetrics
 from webhooks._request import kept_headers, lower_headers, public_url, read_body, request_id
 from webhooks._request import safe_id as _safe_id
@@ -29,13 +27,11 @@ from webhooks._schemes import COMMON_HEADERS, Delivery
 from webhooks._settings import WebhookSettings
 from webhooks._split import EventDraft
 from webhooks._targets import Target, TargetResolver
+from webhooks._writer import Enqueue, InboxWriter
 
 __all__ = ["Enqueue", "WebhookEndpoint", "status_for"]
 
 _log = logging.getLogger("canonry.webhooks")
-
-Enqueue = Callable[[sa.Connection, list[InboxItemRef]], None]
-"""Enqueues the jobs of new inbox items inside the caller's transaction."""
 
 _STATUS = {
     "not_found": 404,
@@ -61,24 +57,23 @@ class WebhookEndpoint:
     def __init__(
         self,
         settings: WebhookSettings,
-        engine: Engine,
         resolver: TargetResolver,
-        enqueue: Enqueue,
+        writer: InboxWriter,
         metrics: EndpointMetrics,
     ) -> None:
         self.settings = settings
-        self.engine = engine
         self.resolver = resolver
-        self.enqueue = enqueue
+        self.writer = writer
         self.metrics = metrics
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        rid = request_id(request.headers)
+        headers = lower_headers(request)
+        rid = request_id(headers)
         raw_id = request.path_params.get("connection_id")
         connection = _safe_id(raw_id if isinstance(raw_id, str) else None)
         try:
-            response = await self._handle(request, connection, rid)
+            response = await self._handle(request, headers, connection, rid)
             outcome = "accepted"
         except WebhookVerificationError as exc:
             response, outcome = self._reject(exc.reason, connection, rid), "rejected"
@@ -110,17 +105,21 @@ class WebhookEndpoint:
         )
         return JSONResponse({"error": "not_found" if status == 404 else reason}, status)
 
-    async def _handle(self, request: Request, connection: str | None, rid: str) -> Response:
+    async def _handle(
+        self, request: Request, headers: dict[str, str], connection: str | None, rid: str
+    ) -> Response:
         if request.method != "POST":
             raise WebhookVerificationError("only POST", reason="method_not_allowed")
         target = await self._target(connection)
-        body = await read_body(request, self.settings.max_body_bytes)
-        headers = lower_headers(request)
+        body = await read_body(request, self.settings.max_body_bytes, headers)
         delivery = Delivery("POST", public_url(request, headers, self.settings), headers, body)
         target = await self._verify(target, delivery)
         drafts = target.scheme.split(delivery)
         keep = kept_headers(headers, (*COMMON_HEADERS, *target.scheme.headers))
-        stored, duplicates = await run_in_threadpool(self.store, target, drafts, keep)
+        received = datetime.now(UTC)
+        items = [_item(target, draft, keep, received) for draft in drafts]
+        new_ids = await self.writer.write(items)
+        stored, duplicates = len(new_ids), len(items) - len(new_ids)
         self.metrics.accepted.labels(adapter=target.adapter).inc()
         self.metrics.events.labels(adapter=target.adapter).inc(stored)
         self.metrics.duplicates.labels(adapter=target.adapter).inc(duplicates)
@@ -156,19 +155,6 @@ class WebhookEndpoint:
             raise WebhookVerificationError("unknown connection", reason="not_found")
         fresh.scheme.verify(delivery, fresh.secrets)  # a secret rotated since it was cached
         return fresh
-
-    def store(
-        self, target: Target, drafts: Sequence[EventDraft], headers: dict[str, str]
-    ) -> tuple[int, int]:
-        """Insert the items and enqueue the new ones in one transaction; (new, duplicates)."""
-        received = datetime.now(UTC)
-        items = [_item(target, draft, headers, received) for draft in drafts]
-        with self.engine.begin() as conn:
-            new_ids = set(insert_items(conn, items))
-            refs = [item.ref() for item in items if item.id in new_ids]
-            if refs:
-                self.enqueue(conn, refs)
-        return len(new_ids), len(items) - len(new_ids)
 
 
 def _item(

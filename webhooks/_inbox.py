@@ -206,12 +206,23 @@ class InboxItem:
         )
 
 
+_INSERTS: dict[str, Any] = {}
+
+
 def _insert(dialect: str) -> Any:
-    if dialect == "sqlite":
-        return sqlite.insert(INBOX)
-    if dialect == "postgresql":
-        return postgresql.insert(INBOX)
-    raise NotImplementedError(f"the inbox supports SQLite and PostgreSQL, not {dialect}")
+    """One statement per dialect, built once (SQLAlchemy caches its compiled form)."""
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        if dialect == "sqlite":
+            base: Any = sqlite.insert(INBOX)
+        elif dialect == "postgresql":
+            base = postgresql.insert(INBOX)
+        else:
+            raise NotImplementedError(f"the inbox supports SQLite and PostgreSQL, not {dialect}")
+        keys = ["connection_id", "vendor_event_id"]
+        statement = base.on_conflict_do_nothing(index_elements=keys).returning(INBOX.c.id)
+        _INSERTS[dialect] = statement
+    return statement
 
 
 def insert_items(conn: sa.Connection, items: Sequence[NewInboxItem]) -> list[str]:
@@ -229,13 +240,8 @@ def insert_items(conn: sa.Connection, items: Sequence[NewInboxItem]) -> list[str
             rows.append(item.row())
     if not rows:
         return []
-    statement = (
-        _insert(conn.dialect.name)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["connection_id", "vendor_event_id"])
-        .returning(INBOX.c.id)
-    )
-    return [str(value) for value in conn.execute(statement).scalars()]
+    result = conn.execute(_insert(conn.dialect.name), rows)  # executemany: "insertmanyvalues"
+    return [str(value) for value in result.scalars()]
 
 
 def get_item(conn: sa.Connection, item_id: str) -> InboxItem | None:

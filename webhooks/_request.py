@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -42,18 +43,22 @@ def safe_id(value: str | None) -> str | None:
     return value if value is not None and _SAFE_ID.fullmatch(value) else None
 
 
+_PREFIX = uuid.uuid4().hex[:8]
+_COUNTER = itertools.count(1)
+
+
 def request_id(headers: Mapping[str, str]) -> str:
-    """The caller's ``X-Request-Id`` when it is sane, else a fresh one."""
-    return safe_id(headers.get("x-request-id")) or uuid.uuid4().hex[:16]
+    """The caller's ``X-Request-Id`` when it is sane, else a fresh one (process-unique)."""
+    return safe_id(headers.get("x-request-id")) or f"{_PREFIX}-{next(_COUNTER):x}"
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, headers: Mapping[str, str]) -> bytes:
     """The body, read chunk by chunk and abandoned as soon as it passes ``limit``.
 
     A declared ``Content-Length`` above the limit is refused before reading anything;
     a missing or false one cannot smuggle more past the limit.
     """
-    declared = request.headers.get("content-length", "")
+    declared = headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
     body = bytearray()

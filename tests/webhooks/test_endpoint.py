@@ -138,7 +138,7 @@ async def test_deliveries_get_503_when_the_database_is_gone(env: Env, tmp_path) 
     broken = create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     app = env.app()
     app.state.resolver.engine = broken
-    app.state.endpoint.engine = broken
+    app.state.writer.engine = broken
     env.engine.dispose()
     async with client_for(app) as client:
         body, headers = stripe_delivery(STRIPE_SECRET)

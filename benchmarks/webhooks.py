@@ -1,0 +1,281 @@
+"""Benchmark: the webhook service, acknowledgement half (and a slot for the processing half).
+
+``ack``: ``canonry serve --no-workers`` runs as a uvicorn subprocess on a fresh SQLite
+database with one Stripe connection. Each request is a distinct, correctly signed Stripe
+``invoice.paid`` event, so every 200 means: verified, written to the inbox and enqueued as
+a DBOS workflow in one committed transaction. Next to it, the ceiling: a bare ASGI app
+under the same uvicorn, reading the body and answering 200. Two load shapes, loopback only:
+
+* closed loop (aiohttp client): N concurrent keep-alive connections, each sending its next request as soon
+  as the previous answer arrives -> acknowledged deliveries/s, p50/p99 latency;
+* open loop: a fixed 200 requests/s schedule -> p50/p99 latency measured from each
+  request's scheduled start (so queueing behind a slow answer counts).
+
+    python benchmarks/webhooks.py                    # everything
+    python benchmarks/webhooks.py --only ack --requests 3000 --rate-seconds 5   # quicker
+
+Sections live in ``SECTIONS``; the processing half adds its own function there.
+Exits non-zero when a target is missed (>= 1,000 acks/s; p99 < 50 ms at 200 req/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+SECRET = "whsec_bench_3c1f9e0a7b"
+TARGET_ACKS = 1000.0
+TARGET_P99_MS = 50.0
+OPEN_LOOP_RATE = 200
+
+
+# -- servers ----------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _canonry(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    cmd = [sys.executable, "-m", "registry.cli", *args]
+    done = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"canonry {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _prepare(tmp: str) -> tuple[dict[str, str], str]:
+    """A fresh database with one Stripe connection; returns (environment, connection id)."""
+    env = dict(os.environ)
+    env |= {
+        "CANONRY_DATABASE_URL": f"sqlite:///{tmp}/canonry.db",
+        "CANONRY_KEY_FILE": f"{tmp}/keys.json",
+        "PYTHONPATH": str(REPO),
+    }
+    _canonry(env, "init")
+    out = _canonry(env, "connections", "add", "bench", "--adapter", "stripe", "--json")
+    conn_id = json.loads(out)["id"]
+    creds = json.dumps({"api_key": "sk_test_bench", "webhook_secret": SECRET})
+    _canonry(env, "credentials", "set", "bench", "--stdin", stdin=creds)
+    return env, conn_id
+
+
+@contextmanager
+def _server(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(port, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"server exited early: {err[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start within 60 s")
+
+
+def canonry_server(env: dict[str, str], port: int) -> list[str]:
+    return [sys.executable, "-m", "registry.cli", "serve", "--no-workers", "--port", str(port),
+            "--log-level", "warning"]  # fmt: skip
+
+
+def bare_server(port: int) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--bare-server", str(port)]
+
+
+async def _bare_app(scope: dict[str, Any], receive: Callable[..., Any], send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+    await send({"type": "http.response.body", "body": b'{"received":1,"duplicates":0}'})
+
+
+def _run_bare(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(_bare_app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- load -------------------------------------------------------------------------------
+def signed_requests(n: int) -> list[tuple[bytes, dict[str, str]]]:
+    """``n`` distinct signed Stripe events (signed now: valid for 5 minutes)."""
+    from webhooks._samples import stripe_event
+    from webhooks.signatures import sign_stripe
+
+    out = []
+    for _ in range(n):
+        body = json.dumps(stripe_event("invoice.paid"), separators=(",", ":")).encode()
+        out.append((body, {"Stripe-Signature": sign_stripe(body, SECRET),
+                           "Content-Type": "application/json"}))  # fmt: skip
+    return out
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"p50_ms": round(pick(0.50), 2), "p99_ms": round(pick(0.99), 2),
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 2)}  # fmt: skip
+
+
+async def _post(session: Any, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with session.post(url, data=body, headers=headers) as response:
+        await response.read()
+        return int(response.status)
+
+
+def _session(connections: int) -> Any:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
+
+
+async def closed_loop(
+    url: str, requests: list[tuple[bytes, dict[str, str]]], conc: int
+) -> dict[str, Any]:
+    """``conc`` connections, each sending its next request when the previous one answered."""
+    queue = iter(requests)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def worker(session: Any) -> None:
+        for body, headers in queue:
+            start = time.perf_counter()
+            status = await _post(session, url, body, headers)
+            latencies.append(time.perf_counter() - start)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    async with _session(conc) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(conc)))
+        elapsed = time.perf_counter() - started
+    ok = statuses.get(200, 0)
+    return {"requests": len(latencies), "ok": ok, "statuses": statuses,
+            "per_s": round(ok / elapsed, 1), **_percentiles(latencies)}  # fmt: skip
+
+
+async def open_loop(
+    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: int
+) -> dict[str, Any]:
+    """A fixed schedule of ``rate`` requests/s; latency counts from the scheduled start."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def one(session: Any, due: float, body: bytes, headers: dict[str, str]) -> None:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        status = await _post(session, url, body, headers)
+        latencies.append(time.perf_counter() - due)
+        statuses[status] = statuses.get(status, 0) + 1
+
+    async with _session(64) as session:
+        t0 = time.perf_counter() + 0.1
+        await asyncio.gather(
+            *(one(session, t0 + i / rate, b, h) for i, (b, h) in enumerate(requests))
+        )
+    return {"requests": len(latencies), "ok": statuses.get(200, 0), "statuses": statuses,
+            "rate": rate, **_percentiles(latencies)}  # fmt: skip
+
+
+# -- sections ---------------------------------------------------------------------------
+def ack(args: argparse.Namespace) -> dict[str, Any]:
+    """Acknowledged deliveries/s and latency: canonry serve vs a bare ASGI app."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="canonry-bench-") as tmp:
+        env, conn_id = _prepare(tmp)
+        servers = {"bare ASGI (ceiling)": bare_server, "canonry serve (SQLite)": None}
+        for name, bare in servers.items():
+            port = _free_port()
+            cmd = bare(port) if bare else canonry_server(env, port)
+            with _server(cmd, env, port) as base:
+                url = f"{base}/webhooks/{conn_id}"
+                asyncio.run(closed_loop(url, signed_requests(200), args.concurrency))  # warm-up
+                closed = asyncio.run(
+                    closed_loop(url, signed_requests(args.requests), args.concurrency)
+                )
+                opened = asyncio.run(
+                    open_loop(url, signed_requests(OPEN_LOOP_RATE * args.rate_seconds), OPEN_LOOP_RATE)
+                )  # fmt: skip
+            results[name] = {"closed": closed, "open": opened}
+    _print_ack(results, args)
+    canonry = results["canonry serve (SQLite)"]
+    results["targets_met"] = (
+        canonry["closed"]["per_s"] >= TARGET_ACKS and canonry["open"]["p99_ms"] < TARGET_P99_MS
+    )
+    return results
+
+
+def _print_ack(results: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"\n## acknowledgements ({args.requests} signed Stripe events, "
+          f"{args.concurrency} connections; open loop {OPEN_LOOP_RATE}/s for {args.rate_seconds} s)")  # fmt: skip
+    print("| server | acks/s | p50 ms | p99 ms | @200/s p50 ms | @200/s p99 ms | non-200 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        c, o = r["closed"], r["open"]
+        bad = (c["requests"] - c["ok"]) + (o["requests"] - o["ok"])
+        print(f"| {name} | {c['per_s']:,.0f} | {c['p50_ms']} | {c['p99_ms']} | "
+              f"{o['p50_ms']} | {o['p99_ms']} | {bad} |")  # fmt: skip
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"ack": ack}
+"""Benchmark sections by name; each returns its results with a ``targets_met`` flag."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--requests", type=int, default=10_000, help="closed-loop requests")
+    parser.add_argument("--concurrency", type=int, default=32, help="closed-loop connections")
+    parser.add_argument("--rate-seconds", type=int, default=10, help="open-loop duration")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.bare_server:
+        _run_bare(args.bare_server)
+        return 0
+    results = {name: SECTIONS[name](args) for name in (args.only or list(SECTIONS))}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    missed = [name for name, r in results.items() if not r.get("targets_met", True)]
+    print(f"\ntargets: {'missed in ' + ', '.join(missed) if missed else 'all met'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
