@@ -43,7 +43,7 @@ def effect(event: Event, *, idempotency_key: str) -> None:
             sa.text("INSERT INTO crash_runs (key, pid) VALUES (:k, :p)"),
             {"k": idempotency_key, "p": os.getpid()},
         )
-    time.sleep(random.uniform(0.002, 0.02))  # widen the window a kill can land in
+    time.sleep(random.uniform(0.01, 0.04))  # widen the window a kill can land in
     with engine().begin() as conn:
         conn.execute(
             sa.text("INSERT INTO crash_effects (key) VALUES (:k) ON CONFLICT (key) DO NOTHING"),

@@ -169,6 +169,7 @@ class Audit:
     missing_effects: int
     runs: int
     max_runs_per_key: int
+    runs_per_process: list[int]
 
 
 def audit(env: JobsEnv, acknowledged: list[str]) -> Audit:
@@ -178,6 +179,8 @@ def audit(env: JobsEnv, acknowledged: list[str]) -> Audit:
         ).all()
         effects = {str(k) for k in conn.execute(sa.text("select key from crash_effects")).scalars()}
         runs = conn.execute(sa.text("select key, count(*) from crash_runs group by key")).all()
+        per_pid = conn.execute(sa.text("select count(*) from crash_runs group by pid")).scalars()
+        runs_per_process = sorted((int(c) for c in per_pid), reverse=True)
     by_event = {str(r[1]): str(r[0]) for r in rows}
     statuses: dict[str, int] = {}
     for row in rows:
@@ -191,6 +194,7 @@ def audit(env: JobsEnv, acknowledged: list[str]) -> Audit:
         missing_effects=len(expected - effects),
         runs=sum(int(r[1]) for r in runs),
         max_runs_per_key=max((int(r[1]) for r in runs), default=0),
+        runs_per_process=runs_per_process,
     )
 
 
@@ -204,3 +208,47 @@ def report(name: str, resumes: list[float], extra: dict[str, object]) -> None:
             "max": round(max(resumes), 3),
         }
     sys.stderr.write(f"\nCRASH-REPORT {json.dumps(data)}\n")
+
+
+def _in_flight(env: JobsEnv, executor_id: str) -> int:
+    table = (
+        "workflow_status"
+        if env.url.startswith("sqlite")
+        else f'"{env.dbos_schema}".workflow_status'
+    )
+    query = f"select count(*) from {table} where executor_id = :e and status = 'PENDING'"
+    with env.engine.connect() as conn:
+        return int(conn.execute(sa.text(query), {"e": executor_id}).scalar_one())
+
+
+def wait_in_flight(env: JobsEnv, executor_id: str, timeout: float = 30.0) -> None:
+    """Wait until ``executor_id`` is running jobs (so a kill lands mid-job)."""
+    deadline = time.monotonic() + timeout
+    while _in_flight(env, executor_id) == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{executor_id} never ran a job within {timeout}s")
+        time.sleep(0.005)
+
+
+def time_until_taken_over(env: JobsEnv, executor_id: str, since: float) -> float:
+    """Seconds from ``since`` until no job is left PENDING on (dead) ``executor_id``."""
+    deadline = time.monotonic() + 60
+    while _in_flight(env, executor_id) > 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"jobs of {executor_id} were not taken over")
+        time.sleep(0.02)
+    return time.monotonic() - since
+
+
+def wait_handler_runs(env: JobsEnv, worker: Worker, timeout: float = 30.0) -> None:
+    """Wait until ``worker``'s current process has run the handler (it is warmed up)."""
+    assert worker.proc is not None
+    deadline = time.monotonic() + timeout
+    query = sa.text("select count(*) from crash_runs where pid = :p")
+    while True:
+        with env.engine.connect() as conn:
+            if int(conn.execute(query, {"p": worker.proc.pid}).scalar_one()) > 0:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{worker.executor_id} ran no handler within {timeout}s")
+        time.sleep(0.01)
