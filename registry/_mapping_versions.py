@@ -210,6 +210,8 @@ def connection_samples(
             )
         base: AnyMapping = adapter.default_mapping(stream)
         records: list[dict[str, Any]] = []
+        if limit <= 0:
+            return records, base
         pages = adapter.read(stream)
         try:
             for page in pages:

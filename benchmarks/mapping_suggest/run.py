@@ -80,6 +80,48 @@ def load_cases(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
     return [c for c in cases if not names or c["file"] in names]
 
 
+ADAPTERS = {
+    "stripe_customer": ("Stripe", "stripe", "customer", "customers"),
+    "stripe_invoice": ("Stripe", "stripe", "invoice", "invoices"),
+    "hubspot_contacts": ("HubSpot", "hubspot", "contacts", "contacts"),
+    "hubspot_companies": ("HubSpot", "hubspot", "companies", "companies"),
+    "hubspot_invoices": ("HubSpot", "hubspot", "invoices", "invoices"),
+}
+
+
+def _gold_from_mapping(path: Path) -> tuple[str, dict[str, Any]]:
+    from mapping import Mapping
+
+    mapping = Mapping.load(path)
+    gold: dict[str, Any] = {}
+    for target, rule in mapping.rules.items():
+        paths = rule.paths()
+        if not paths:
+            continue  # a const
+        steps = [s.name for s in rule.steps()]
+        gold[target] = {"sources": list(paths)} if steps[:1] == ["join"] else list(paths)
+    return mapping.model, gold
+
+
+def adapter_cases() -> list[dict[str, Any]]:
+    """Reference cases: the adapters' sample records against their hand-written mappings."""
+    import adapters.hubspot  # noqa: F401  (registers the hubspot_amount transform)
+    repo = DATA.parents[2]
+    cases = []
+    for name, (vendor, package, sample, stream) in ADAPTERS.items():
+        records = json.loads(
+            (repo / "adapters" / package / "samples" / f"{sample}.json").read_text()
+        )
+        model, gold = _gold_from_mapping(
+            repo / "adapters" / package / "mappings" / f"{stream}.yaml"
+        )
+        samples = records if isinstance(records, list) else [records]
+        cases.append(
+            {"file": name, "vendor": vendor, "model": model, "samples": samples, "gold": gold}
+        )
+    return cases
+
+
 def predict(case: dict[str, Any], llm: Any = None) -> dict[str, str]:
     from mapping.suggest import suggest
 
@@ -98,13 +140,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", choices=["none", "openai", "anthropic"], default="none")
     parser.add_argument("--model", default=None, help="LLM model name")
     parser.add_argument("--verbose", action="store_true", help="list every wrong pair")
+    parser.add_argument(
+        "--adapters",
+        action="store_true",
+        help="score against the Stripe/HubSpot adapters' hand-written mappings instead",
+    )
     parser.add_argument("cases", nargs="*", help="data file stems (default: all)")
     args = parser.parse_args(argv)
     llm = None if args.llm == "none" else _client(args.llm, args.model)
     total, by_vendor = Counts(), {}
     print(f"{'case':28} {'model':9} {'P':>6} {'R':>6} {'F1':>6}  tp fp fn")
     started = time.perf_counter()
-    for case in load_cases(args.cases):
+    cases = adapter_cases() if args.adapters else load_cases(args.cases)
+    for case in cases:
         counts, errors = score(predict(case, llm), case["gold"])
         total.add(counts)
         by_vendor.setdefault(case["vendor"], Counts()).add(counts)

@@ -21,6 +21,8 @@ _BILLING = frozenset({"billing", "bill", "billto", "mailing", "invoice"})
 _SHIPPING = frozenset({"shipping", "ship", "shipto", "delivery"})
 _WEAK = frozenset({"other", "home", "secondary", "alternate"})
 _CONTEXT = _BILLING | _SHIPPING | _WEAK | {"default", "primary", "main", "to"}
+NAME_FLOOR = 0.4
+_QUALIFIERS = frozenset({"excluding", "including", "exclusive", "inclusive", "before", "after"})
 _SPECIFIC = {"email": "email", "currency_code": "currency"}
 
 _TYPES: dict[str, dict[str, float]] = {
@@ -91,6 +93,9 @@ def name_score(target: TargetField, vf: VendorField) -> float:
     leaf_score = _best(leaf, target) * (0.8 if parents else 1.0)
     whole_score = _best(whole, target) * (1.0 if parents else 0.98)
     score = max(leaf_score, whole_score)
+    qualifiers = set(whole) & _QUALIFIERS
+    if qualifiers and not qualifiers <= {t for s in target.synonyms for t in s}:
+        score *= 0.6  # "total_excluding_tax" is not the tax
     return score * (0.6 if vf.in_list else 1.0)
 
 
@@ -137,4 +142,6 @@ def score_pair(target: TargetField, vf: VendorField) -> Score:
     if name < 0.5 and _SPECIFIC.get(vf.pattern) == target.kind and not vf.parents:
         total = max(total, 0.58)
         why = f"values look like {vf.pattern.replace('_', ' ')}s"
+    elif name < NAME_FLOOR:
+        total = 0.0  # values alone do not make a match
     return Score(round(total, 4), name, kind_fit, why)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,9 +97,10 @@ def test_targets_are_batched_and_the_budget_stops_the_pass(
     with respx.mock() as router:
         route = router.post(ENDPOINT).mock(return_value=openai_response(answer()))
         proposal = suggest("Invoice", samples=records, llm=make_openai(), llm_options=options)
-    assert route.call_count == 2  # stopped before the third of four batches
+    assert route.call_count == 2  # stopped before the third batch
     note = next(n for n in proposal.notes if "budget" in n)
-    assert note.startswith("LLM token budget (2000) spent after 2 of 4")
+    # 4 batches here; one more when an adapter has registered its own transforms
+    assert re.match(r"LLM token budget \(2000\) spent after 2 of [45] batches \(1200 ", note)
     assert "the other targets keep the matcher's rules" in note
     assert proposal.rule_for("total") is not None
     for call in route.calls:
