@@ -171,3 +171,22 @@ def test_suggest_with_an_llm_keeps_the_key_out_of_argv_and_output(
     assert "customer" not in json.loads(route.calls[0].request.content)["messages"][1]["content"]
     assert "strip (llm)" in out
     assert secret not in out + err
+
+
+def test_the_llm_key_can_come_from_the_credential_store(
+    billing: str, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = "sk-llm-stored-0f1e2d3c"
+    for name in ("OPENAI_API_KEY", "CANONRY_LLM_API_KEY", "CANONRY_LLM_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CANONRY_LLM_BASE_URL", "http://llm.test/v1")
+    with Registry(cli_env["CANONRY_DATABASE_URL"], tenant="acme") as registry:
+        registry.credential_store.put("acme", "llm-openai", {"api_key": stored})
+    body = {"choices": [{"message": {"content": json.dumps({"rules": []})}}]}
+    with respx.mock(assert_all_mocked=False) as router:
+        router.route(host="127.0.0.1").pass_through()
+        route = router.post("http://llm.test/v1/chat/completions").respond(json=body)
+        code, out, err = canonry("mapping", "suggest", "billing", "Customer", "--llm", "openai")
+    assert code == 0, err
+    assert route.calls[0].request.headers["Authorization"] == f"Bearer {stored}"
+    assert stored not in out + err
