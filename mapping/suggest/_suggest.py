@@ -21,7 +21,7 @@ from mapping.suggest._schema import schema_samples
 from mapping.suggest._targets import target_fields
 
 if TYPE_CHECKING:
-    from mapping.llm import LLMClient
+    from mapping.llm import LLMClient, RefineOptions
 
 __all__ = ["suggest"]
 
@@ -33,7 +33,7 @@ def suggest(
     schema: dict[str, Any] | None = None,
     llm: LLMClient | None = None,
     send_values: bool = False,
-    llm_options: Any = None,
+    llm_options: RefineOptions | None = None,
 ) -> Proposal:
     """Propose rules filling ``model`` from vendor ``samples`` or a JSON/OpenAPI ``schema``.
 
@@ -96,12 +96,19 @@ def _check_with_llm(
         [c for c in llm if c.rules] + [c for c in matcher if c.target not in decided],
         records,
     )
+    removed = [
+        (c, f"the LLM left {c.target} unmapped: {u.rationale}")
+        for u in llm
+        if not u.rules
+        for c in matcher
+        if c.target == u.target
+    ]
     failed = {c.target for c, _ in first.dropped if c.origin == "llm"}
     fallback = [c for c in matcher if c.target in failed]
     if not fallback:
-        return first
+        return CheckResult(first.kept, first.dropped + removed)
     second = check_candidates(model, [c for c, _ in first.kept] + fallback, records)
-    return CheckResult(second.kept, first.dropped + second.dropped)
+    return CheckResult(second.kept, first.dropped + second.dropped + removed)
 
 
 def _jsonable(value: Any) -> Any:
