@@ -114,3 +114,20 @@ def test_a_hosted_api_without_a_key_is_refused_clearly() -> None:
     assert "OPENAI_API_KEY" in str(caught.value)
     with pytest.raises(ConfigurationError, match="unknown LLM provider"):
         client_from_env("gemini", environ={})
+
+
+def test_the_transport_is_injectable(records: list[dict[str, Any]]) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return anthropic_response({"rules": [rule("memo", "remarks")]})
+
+    transport = httpx.MockTransport(handler)
+    client = AnthropicClient("c", SecretStr(KEY), base_url=ANTHROPIC_URL, transport=transport)
+    try:
+        proposal = suggest("Invoice", samples=records, llm=client)
+    finally:
+        client.close()
+    assert [r.url.path for r in seen] == ["/v1/messages"]
+    assert proposal.rule_for("memo") is not None
