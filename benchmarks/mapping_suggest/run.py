@@ -106,6 +106,7 @@ def _gold_from_mapping(path: Path) -> tuple[str, dict[str, Any]]:
 def adapter_cases() -> list[dict[str, Any]]:
     """Reference cases: the adapters' sample records against their hand-written mappings."""
     import adapters.hubspot  # noqa: F401  (registers the hubspot_amount transform)
+
     repo = DATA.parents[2]
     cases = []
     for name, (vendor, package, sample, stream) in ADAPTERS.items():
