@@ -6,8 +6,8 @@ database with one Stripe connection. Each request is a distinct, correctly signe
 a DBOS workflow in one committed transaction. Next to it, the ceiling: a bare ASGI app
 under the same uvicorn, reading the body and answering 200. Two load shapes, loopback only:
 
-* closed loop (aiohttp client): N concurrent keep-alive connections, each sending its next request as soon
-  as the previous answer arrives -> acknowledged deliveries/s, p50/p99 latency;
+* closed loop (an aiohttp client): N concurrent keep-alive connections, each sending its
+  next request as soon as the previous answer arrives -> acknowledged deliveries/s, p50/p99;
 * open loop: a fixed 200 requests/s schedule -> p50/p99 latency measured from each
   request's scheduled start (so queueing behind a slow answer counts).
 
@@ -43,6 +43,8 @@ SECRET = "whsec_bench_3c1f9e0a7b"
 TARGET_ACKS = 1000.0
 TARGET_P99_MS = 50.0
 OPEN_LOOP_RATE = 200
+CANONRY = "canonry serve --no-workers (SQLite)"
+CANONRY_JOBS = "canonry serve, jobs in-process (SQLite)"
 
 
 # -- servers ----------------------------------------------------------------------------
@@ -106,8 +108,9 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start within 60 s")
 
 
-def canonry_server(env: dict[str, str], port: int) -> list[str]:
-    return [sys.executable, "-m", "registry.cli", "serve", "--no-workers", "--port", str(port),
+def canonry_server(port: int, *, workers: bool = False) -> list[str]:
+    flag = "--workers-in-process" if workers else "--no-workers"
+    return [sys.executable, "-m", "registry.cli", "serve", flag, "--port", str(port),
             "--log-level", "warning"]  # fmt: skip
 
 
@@ -219,22 +222,25 @@ def ack(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="canonry-bench-") as tmp:
         env, conn_id = _prepare(tmp)
-        servers = {"bare ASGI (ceiling)": bare_server, "canonry serve (SQLite)": None}
-        for name, bare in servers.items():
+        servers: dict[str, Callable[[int], list[str]]] = {
+            "bare ASGI (ceiling)": bare_server,
+            CANONRY: canonry_server,
+        }
+        if args.with_workers:
+            servers[CANONRY_JOBS] = lambda port: canonry_server(port, workers=True)
+        for name, command in servers.items():
             port = _free_port()
-            cmd = bare(port) if bare else canonry_server(env, port)
-            with _server(cmd, env, port) as base:
+            with _server(command(port), env, port) as base:
                 url = f"{base}/webhooks/{conn_id}"
                 asyncio.run(closed_loop(url, signed_requests(200), args.concurrency))  # warm-up
                 closed = asyncio.run(
                     closed_loop(url, signed_requests(args.requests), args.concurrency)
                 )
-                opened = asyncio.run(
-                    open_loop(url, signed_requests(OPEN_LOOP_RATE * args.rate_seconds), OPEN_LOOP_RATE)
-                )  # fmt: skip
+                scheduled = signed_requests(OPEN_LOOP_RATE * args.rate_seconds)
+                opened = asyncio.run(open_loop(url, scheduled, OPEN_LOOP_RATE))
             results[name] = {"closed": closed, "open": opened}
     _print_ack(results, args)
-    canonry = results["canonry serve (SQLite)"]
+    canonry = results[CANONRY]
     results["targets_met"] = (
         canonry["closed"]["per_s"] >= TARGET_ACKS and canonry["open"]["p99_ms"] < TARGET_P99_MS
     )
@@ -242,8 +248,8 @@ def ack(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_ack(results: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"\n## acknowledgements ({args.requests} signed Stripe events, "
-          f"{args.concurrency} connections; open loop {OPEN_LOOP_RATE}/s for {args.rate_seconds} s)")  # fmt: skip
+    print(f"\n## acknowledgements ({args.requests} signed Stripe events, {args.concurrency} "
+          f"connections; open loop {OPEN_LOOP_RATE}/s for {args.rate_seconds} s)")  # fmt: skip
     print("| server | acks/s | p50 ms | p99 ms | @200/s p50 ms | @200/s p99 ms | non-200 |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
@@ -263,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10_000, help="closed-loop requests")
     parser.add_argument("--concurrency", type=int, default=32, help="closed-loop connections")
     parser.add_argument("--rate-seconds", type=int, default=10, help="open-loop duration")
+    parser.add_argument(
+        "--with-workers",
+        action="store_true",
+        help="also measure `canonry serve` processing the jobs in-process (no-op handlers)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

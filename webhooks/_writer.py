@@ -5,7 +5,8 @@ of up to 100 ms. So the endpoint hands each verified delivery to a single writer
 which takes everything waiting (up to ``max_batch`` deliveries), inserts the items and
 enqueues the new ones in one transaction, commits, and only then answers each waiting
 request. If a batch fails, each delivery in it is retried alone, so one delivery's
-failure never fails another. On PostgreSQL the same batching saves commits.
+failure never fails another. On PostgreSQL the same batching saves commits. On SQLite the
+WAL is checkpointed by a background thread (``WalCheckpointer``), not inside a commit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from webhooks._checkpoint import WalCheckpointer
 from webhooks._inbox import InboxItemRef, NewInboxItem, insert_items
 
 __all__ = ["Enqueue", "InboxWriter"]
@@ -49,10 +51,22 @@ def _settle(future: asyncio.Future[set[str]], result: set[str] | BaseException) 
 class InboxWriter:
     """Stores deliveries' items (inbox insert + enqueue, one transaction per batch)."""
 
-    def __init__(self, engine: Engine, enqueue: Enqueue, *, max_batch: int = 128) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        enqueue: Enqueue,
+        *,
+        max_batch: int = 128,
+        checkpoint_interval: float | None = 1.0,
+    ) -> None:
         self.engine = engine
         self.enqueue = enqueue
         self.max_batch = max_batch
+        self.checkpointer = (
+            WalCheckpointer(engine, interval=checkpoint_interval)
+            if checkpoint_interval is not None
+            else None
+        )
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -78,6 +92,8 @@ class InboxWriter:
         if thread is not None:
             self._queue.put(None)
             thread.join(timeout=10)
+        if self.checkpointer is not None:
+            self.checkpointer.close()
 
     # the writer thread ------------------------------------------------------------
     def _start(self) -> None:
@@ -91,6 +107,8 @@ class InboxWriter:
                     target=self._run, name="canonry-inbox-writer", daemon=True
                 )
                 self._thread.start()
+                if self.checkpointer is not None:
+                    self.checkpointer.start()
 
     def _run(self) -> None:
         while True:

@@ -89,10 +89,11 @@ class Env:
     generic: str
     enqueue: RecordingEnqueue
     metrics: CollectorRegistry
+    apps: list[Starlette] = field(default_factory=list)
 
     def app(self, **settings: Any) -> Starlette:
         settings.setdefault("database_url", self.url)
-        return create_app(
+        app = create_app(
             WebhookSettings(**settings),
             engine=self.engine,
             enqueue=self.enqueue,
@@ -100,6 +101,12 @@ class Env:
             adapters=ADAPTERS,
             metrics_registry=self.metrics,
         )
+        self.apps.append(app)
+        return app
+
+    def close(self) -> None:
+        for app in self.apps:
+            app.state.writer.close()  # what the app's lifespan does at shutdown
 
     def inbox_count(self) -> int:
         with self.engine.connect() as conn:
@@ -131,7 +138,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
     generic = registry.add_connection(
         "generic", "generic", credentials={"webhook_secret": STANDARD_SECRET}
     )
-    yield Env(
+    env = Env(
         url=url,
         engine=engine,
         store=store,
@@ -142,6 +149,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
         enqueue=RecordingEnqueue(),
         metrics=CollectorRegistry(),
     )
+    yield env
+    env.close()
     registry.close()
     engine.dispose()
 

@@ -1,0 +1,71 @@
+"""SQLite WAL checkpoints off the request path.
+
+By default SQLite checkpoints inside whichever commit pushes the WAL past 1,000 pages, so
+one delivery in a few hundred waits for pages to be copied and the database file to be
+fsynced. The endpoint's engine turns that off (``wal_autocheckpoint=0`` on its own
+connections) and this thread checkpoints every ``interval`` seconds instead, in PASSIVE
+mode: it never blocks the writer. Other processes on the same file keep SQLite's default.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+__all__ = ["WalCheckpointer"]
+
+_log = logging.getLogger("canonry.webhooks")
+
+
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    finally:
+        cursor.close()
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite engine's WAL in a background thread (no-op on other databases)."""
+
+    def __init__(self, engine: Engine, *, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.enabled = engine.dialect.name == "sqlite"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if self.enabled:
+            sa.event.listen(engine, "connect", _no_autocheckpoint)
+            engine.dispose()  # pooled connections made before the listener reconnect with it
+
+    def start(self) -> None:
+        if not self.enabled or self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._run, name="canonry-wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+            self.checkpoint()
+        if self.enabled:
+            sa.event.remove(self.engine, "connect", _no_autocheckpoint)
+
+    def checkpoint(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception as exc:  # retried at the next tick; the WAL only grows meanwhile
+            _log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
