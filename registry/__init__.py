@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from registry._base import HttpFactory
     from registry._engine import DEFAULT_DATABASE_URL, create_engine, database_url_from_env
+    from registry._mapping_versions import MappingWorkflow
     from registry._migrate import current_revision, head_revision, migrated_metadata, upgrade
     from registry._models import (
         AuditEntry,
@@ -31,6 +32,7 @@ __all__ = [
     "HttpFactory",
     "MappingStatus",
     "MappingVersion",
+    "MappingWorkflow",
     "Registry",
     "RunStatus",
     "SyncProgress",
@@ -56,6 +58,7 @@ _HOMES = {
     "AuditEntry": "registry._models",
     "Connection": "registry._models",
     "MappingVersion": "registry._models",
+    "MappingWorkflow": "registry._mapping_versions",
     "SyncProgress": "registry._models",
     "SyncRun": "registry._models",
     "SyncState": "registry._models",

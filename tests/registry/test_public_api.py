@@ -18,7 +18,8 @@ from registry._migrate import VERSION_TABLE
 
 EXPORTS = {
     "DEFAULT_DATABASE_URL", "AuditEntry", "Connection", "ConnectionStatus", "HttpFactory",
-    "MappingStatus", "MappingVersion", "Registry", "RunStatus", "SyncProgress", "SyncRun",
+    "MappingStatus", "MappingVersion", "MappingWorkflow", "Registry", "RunStatus",
+    "SyncProgress", "SyncRun",
     "SyncState", "create_engine", "current_revision", "database_url_from_env", "head_revision",
     "migrated_metadata", "upgrade",
 }  # fmt: skip
