@@ -181,3 +181,12 @@ async def test_latency_is_measured_per_outcome(env: Env) -> None:
         await client.post("/webhooks/not-a-connection", content=b"{}")
     total = env.metric("canonry_webhook_request_seconds_sum", outcome="rejected")
     assert 0 < total <= time.perf_counter() - started
+
+
+async def test_removing_a_connection_removes_its_inbox_items(env: Env) -> None:
+    body, headers = stripe_delivery(STRIPE_SECRET)
+    async with client_for(env.app()) as client:
+        await client.post(f"/webhooks/{env.stripe}", content=body, headers=headers)
+    assert env.inbox_count() == 1
+    env.registry.remove_connection("billing")
+    assert env.inbox_count() == 0
