@@ -30,7 +30,6 @@ __all__ = [
     "encode_aad",
     "new_data_key",
     "new_data_key_id",
-    "normalise_secrets",
     "open_payload",
     "payload_aad",
     "seal_payload",
@@ -74,25 +73,6 @@ def check_owner(tenant: str, connection: str) -> None:
             raise ValidationFailed(
                 f"the {label} must be a non-empty string of at most {_MAX_OWNER} characters"
             )
-
-
-def normalise_secrets(secrets: Mapping[str, SecretStr | str]) -> dict[str, SecretStr]:
-    """Check names and wrap plain values in ``SecretStr`` (messages name fields, never values)."""
-    if not secrets:
-        raise ValidationFailed("a credential needs at least one named secret value")
-    out: dict[str, SecretStr] = {}
-    for name, value in secrets.items():
-        if not isinstance(name, str) or not name:
-            raise ValidationFailed("secret names must be non-empty strings")
-        if isinstance(value, SecretStr):
-            out[name] = value
-        elif isinstance(value, str):
-            out[name] = SecretStr(value)
-        else:
-            raise ValidationFailed(
-                f"secret {name!r} must be a string or SecretStr, not {type(value).__name__}"
-            )
-    return out
 
 
 def seal_payload(

@@ -17,21 +17,12 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
-from canonical import CredentialError, NotFoundInRegistry
+from canonical import NotFoundInRegistry
 from vault._hashicorp_client import VaultClient
 from vault._hashicorp_config import VaultSettings, validate_segment
-from vault._store import CredentialRef, CredentialStore, SecretPayload
+from vault._store import CredentialRef, CredentialStore, SecretPayload, normalise_secrets
 
 __all__ = ["HashiCorpStore"]
-
-
-def _plain(secrets: Mapping[str, SecretStr | str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in secrets.items():
-        if not isinstance(key, str) or not key:
-            raise CredentialError("secret names must be non-empty strings")
-        out[key] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-    return out
 
 
 class HashiCorpStore(CredentialStore):
@@ -79,7 +70,7 @@ class HashiCorpStore(CredentialStore):
         expected_version: int | None = None,
     ) -> CredentialRef:
         path = self.path_for(tenant, connection)
-        payload = _plain(secrets)
+        payload = {k: v.get_secret_value() for k, v in normalise_secrets(secrets).items()}
         response = self.client.call(
             self._where(path),
             lambda c: c.secrets.kv.v2.create_or_update_secret(

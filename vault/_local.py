@@ -26,12 +26,11 @@ from vault._envelope import (
     data_key_aad,
     new_data_key,
     new_data_key_id,
-    normalise_secrets,
     open_payload,
     payload_aad,
     seal_payload,
 )
-from vault._store import CredentialRef, CredentialStore, SecretPayload
+from vault._store import CredentialRef, CredentialStore, SecretPayload, normalise_secrets
 from vault._tables import credentials_table
 from vault._wrapping import KeyWrapper, WrappedKey
 

@@ -8,10 +8,31 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-__all__ = ["CredentialRef", "CredentialStore", "SecretPayload"]
+from canonical import ValidationFailed
+
+__all__ = ["CredentialRef", "CredentialStore", "SecretPayload", "normalise_secrets"]
 
 SecretPayload = dict[str, SecretStr]
 """A credential: named secret values, never plain ``str`` outside the store."""
+
+
+def normalise_secrets(secrets: Mapping[str, SecretStr | str]) -> dict[str, SecretStr]:
+    """Check names and wrap plain values in ``SecretStr`` (messages name fields, never values)."""
+    if not secrets:
+        raise ValidationFailed("a credential needs at least one named secret value")
+    out: dict[str, SecretStr] = {}
+    for name, value in secrets.items():
+        if not isinstance(name, str) or not name:
+            raise ValidationFailed("secret names must be non-empty strings")
+        if isinstance(value, SecretStr):
+            out[name] = value
+        elif isinstance(value, str):
+            out[name] = SecretStr(value)
+        else:
+            raise ValidationFailed(
+                f"secret {name!r} must be a string or SecretStr, not {type(value).__name__}"
+            )
+    return out
 
 
 @dataclass(frozen=True)
