@@ -116,9 +116,8 @@ class Env:
         return self.metrics.get_sample_value(name, labels) or 0.0
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'canonry.db'}"
+def make_env(url: str) -> Iterator[Env]:
+    """A migrated database at ``url`` with a Stripe, a HubSpot and a Standard connection."""
     engine = create_engine(url)
     upgrade(engine)
     store = LocalCredentialStore(engine, LocalKeyring.generate(), create_table=False)
@@ -153,6 +152,16 @@ def env(tmp_path: Path) -> Iterator[Env]:
     env.close()
     registry.close()
     engine.dispose()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    yield from make_env(f"sqlite:///{tmp_path / 'canonry.db'}")
+
+
+@pytest.fixture
+def pg_env(postgres_url: str) -> Iterator[Env]:
+    yield from make_env(postgres_url)
 
 
 @pytest.fixture

@@ -190,3 +190,20 @@ async def test_removing_a_connection_removes_its_inbox_items(env: Env) -> None:
     assert env.inbox_count() == 1
     env.registry.remove_connection("billing")
     assert env.inbox_count() == 0
+
+
+@pytest.mark.postgres
+async def test_the_endpoint_on_postgresql(pg_env: Env) -> None:
+    env = pg_env
+    body, headers = stripe_delivery(STRIPE_SECRET)
+    url = f"{BASE}/webhooks/{env.hubspot}"
+    hs_body, hs_headers = hubspot_delivery(HUBSPOT_SECRET, hubspot_events(3), url)
+    async with client_for(env.app()) as client:
+        first = await client.post(f"/webhooks/{env.stripe}", content=body, headers=headers)
+        again = await client.post(f"/webhooks/{env.stripe}", content=body, headers=headers)
+        array = await client.post(url, content=hs_body, headers=hs_headers)
+    assert first.json() == {"received": 1, "duplicates": 0}
+    assert again.json() == {"received": 0, "duplicates": 1}
+    assert array.json() == {"received": 3, "duplicates": 0}
+    assert env.inbox_count() == 4
+    assert len(env.enqueue.refs) == 4
