@@ -60,6 +60,7 @@ __all__ = [
     "VendorConnectionError",
     "VendorServerError",
     "WebhookVerificationError",
+    "error_class_for_status",
 ]
 
 
@@ -266,3 +267,26 @@ class WebhookVerificationError(CanonryError):
 
 class NotFoundInRegistry(CanonryError):
     """A tenant, connection or stored record that does not exist (or is another tenant's)."""
+
+
+_BY_STATUS: dict[int, type[AdapterError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: InvalidRequestError,
+    410: NotFoundError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status: int) -> type[AdapterError]:
+    """The error class for a vendor's HTTP error status: the one table every client uses."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return VendorServerError
+    if 400 <= status < 500:
+        return InvalidRequestError
+    return AdapterError

@@ -23,6 +23,7 @@ from canonical import (
     RateLimitError,
     VendorConnectionError,
     VendorServerError,
+    error_class_for_status,
 )
 
 __all__ = [
@@ -44,17 +45,6 @@ DEFAULT_REQUEST_ID_HEADERS: tuple[str, ...] = (
 
 _MAX_VENDOR_MESSAGE = 200
 _SECRET_ECHO_STATUSES = frozenset({401, 403, 407})
-
-_BY_STATUS: dict[int, type[AdapterError]] = {
-    400: InvalidRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: InvalidRequestError,
-    410: NotFoundError,
-    422: InvalidRequestError,
-    429: RateLimitError,
-}
 
 _HINTS: dict[type[AdapterError], str] = {
     AuthenticationError: "check or rotate the connection's credentials",
@@ -81,7 +71,7 @@ def error_from_response(
 ) -> AdapterError:
     """The canonical error for an error response (status 400 and above)."""
     status = response.status_code
-    cls = _class_for(status)
+    cls = error_class_for_status(status)
     code, vendor_message = (None, None)
     if status not in _SECRET_ECHO_STATUSES:
         code, vendor_message = _vendor_detail(response)
@@ -130,16 +120,6 @@ def error_from_transport(
         retryable=retryable,
         hint="check network access to the vendor and its status page, then retry",
     )
-
-
-def _class_for(status: int) -> type[AdapterError]:
-    if status in _BY_STATUS:
-        return _BY_STATUS[status]
-    if status >= 500:
-        return VendorServerError
-    if 400 <= status < 500:
-        return InvalidRequestError
-    return AdapterError
 
 
 def _request_id(headers: httpx.Headers, names: tuple[str, ...]) -> str | None:

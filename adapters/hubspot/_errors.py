@@ -8,21 +8,13 @@ from typing import Any
 from adapters._http import parse_retry_after
 from canonical import (
     AdapterError,
-    AuthenticationError,
-    InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
     RateLimitError,
     VendorServerError,
+    error_class_for_status,
 )
 
 __all__ = ["translate_api_exception"]
 
-_BY_STATUS: dict[int, type[AdapterError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-}
 _HINTS = {
     401: "check the access token (private-app token, or refresh the OAuth token)",
     403: "grant the app the crm.objects.*.read scopes this stream needs",
@@ -44,14 +36,12 @@ def translate_api_exception(exc: Any, *, action: str) -> AdapterError:
             hint="the connection's burst budget is spent; retry after the window",
             **data,
         )
-    if status in _BY_STATUS:
-        cls = _BY_STATUS[status]
-        return cls(f"HubSpot refused {action}{detail}", hint=_HINTS.get(status), **data)
-    if status >= 500:
-        return VendorServerError(f"HubSpot failed while {action}{detail}", **data)
-    if 400 <= status < 500:
-        return InvalidRequestError(f"HubSpot rejected {action}{detail}", **data)
-    return AdapterError(f"HubSpot call failed while {action}{detail}", **data)
+    cls = error_class_for_status(status)
+    if cls is VendorServerError:
+        return cls(f"HubSpot failed while {action}{detail}", **data)
+    if cls is AdapterError:
+        return cls(f"HubSpot call failed while {action}{detail}", **data)
+    return cls(f"HubSpot refused {action}{detail}", hint=_HINTS.get(status), **data)
 
 
 def _vendor_error(body: Any) -> tuple[str | None, str | None]:

@@ -17,24 +17,15 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from canonical import (
     AdapterError,
-    AuthenticationError,
-    InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
     RateLimitError,
     VendorConnectionError,
     VendorServerError,
+    error_class_for_status,
 )
 from mapping.llm._cache import ReplyCache, request_key
 from mapping.llm._types import LLMReply, LLMRequest
 
 __all__ = ["HttpLLMClient"]
-
-_STATUS: dict[int, type[AdapterError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-}
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -160,7 +151,7 @@ class HttpLLMClient:
             return RateLimitError(message, retry_after=_retry_after(response), status=status)
         if status >= 500:
             return VendorServerError(message, status=status)
-        cls = _STATUS.get(status, InvalidRequestError)
+        cls = error_class_for_status(status)
         hint = "check the API key" if status in (401, 403) else "check the model name and options"
         return cls(message, status=status, hint=hint)
 

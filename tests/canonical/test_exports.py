@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
+
 import canonical
 
 EXPECTED = {
@@ -35,7 +37,7 @@ def test_all_is_pinned() -> None:
     assert set(canonical.__all__) == EXPECTED | set(_errors.__all__)
     assert len(canonical.__all__) == len(set(canonical.__all__)), "duplicate names in __all__"
     assert set(_errors.__all__) >= CORE_ERRORS
-    for name in _errors.__all__:
+    for name in set(_errors.__all__) - {"error_class_for_status"}:
         assert issubclass(getattr(canonical, name), canonical.CanonryError), name
 
 
@@ -57,3 +59,24 @@ def test_private_modules_declare_all_and_are_re_exported() -> None:
 def test_errors_share_the_root() -> None:
     assert issubclass(canonical.CurrencyMismatchError, canonical.CanonryError)
     assert issubclass(canonical.SchemaError, canonical.CanonryError)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (400, "InvalidRequestError"),
+        (401, "AuthenticationError"),
+        (403, "PermissionDeniedError"),
+        (404, "NotFoundError"),
+        (410, "NotFoundError"),
+        (418, "InvalidRequestError"),
+        (422, "InvalidRequestError"),
+        (429, "RateLimitError"),
+        (503, "VendorServerError"),
+        (302, "AdapterError"),
+    ],
+)
+def test_one_status_table_for_every_client(status: int, expected: str) -> None:
+    cls = canonical.error_class_for_status(status)
+    assert cls is getattr(canonical, expected)
+    assert cls.retryable is (status == 429 or status >= 500)
