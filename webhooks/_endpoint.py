@@ -103,7 +103,8 @@ class WebhookEndpoint:
             connection or "<invalid>",
             rid,
         )
-        return JSONResponse({"error": "not_found" if status == 404 else reason}, status)
+        headers = {"Allow": "POST"} if status == 405 else None
+        return JSONResponse({"error": "not_found" if status == 404 else reason}, status, headers)
 
     async def _handle(
         self, request: Request, headers: dict[str, str], connection: str | None, rid: str

@@ -112,6 +112,8 @@ async def test_bad_deliveries_are_refused_counted_and_not_stored(
     assert env.inbox_count() == 0
     assert env.enqueue.calls == []
     assert env.metric("canonry_webhook_deliveries_rejected_total", reason=reason) == 1
+    if status == 405:
+        assert response.headers["allow"] == "POST"
     [record] = [r for r in caplog.records if "rejected" in r.getMessage()]
     assert f"reason={reason}" in record.getMessage()
     assert f"status={status}" in record.getMessage()
