@@ -99,6 +99,30 @@ def load_cases(names: Iterable[str] | None = None, *, split: str = "all") -> lis
     return cases
 
 
+def _gold_paths(gold: Any) -> list[str]:
+    options = gold if isinstance(gold, list) else [gold]
+    return [p for o in options for p in (o["sources"] if isinstance(o, dict) else [o])]
+
+
+def check_case(case: dict[str, Any]) -> list[str]:
+    """What is wrong with a labelled case: unknown targets, gold paths no sample holds."""
+    from mapping import parse_path
+    from mapping.suggest import target_fields
+
+    targets = {field.name for field in target_fields(case["model"])}
+    if not targets:
+        return [f"{case['file']}: unknown model {case['model']!r}"]
+    problems = []
+    for target, gold in case["gold"].items():
+        if target not in targets:
+            problems.append(f"{case['file']}: {target} is not a {case['model']} target")
+        for path in _gold_paths(gold):
+            get = parse_path(path).getter()
+            if all(get(sample) is None for sample in case["samples"]):
+                problems.append(f"{case['file']}: {target} <- {path}: no sample has it")
+    return problems
+
+
 ADAPTERS = {
     "stripe_customer": ("Stripe", "stripe", "customer", "customers"),
     "stripe_invoice": ("Stripe", "stripe", "invoice", "invoices"),
@@ -203,7 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         help="score against the Stripe/HubSpot adapters' hand-written mappings instead",
     )
     parser.add_argument("cases", nargs="*", help="data file stems (default: all)")
+    parser.add_argument(
+        "--check", action="store_true", help="only validate the data files' gold labels"
+    )
     args = parser.parse_args(argv)
+    if args.check:
+        problems = [p for case in load_cases(args.cases) for p in check_case(case)]
+        print("\n".join(problems) or "all gold labels resolve")
+        return 1 if problems else 0
     llm = None if args.llm == "none" else _client(args.llm, args.model)
     started = time.perf_counter()
     cases = adapter_cases() if args.adapters else load_cases(args.cases, split=args.split)
