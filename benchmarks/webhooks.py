@@ -1,4 +1,4 @@
-"""Benchmark: the webhook service, acknowledgement half (and a slot for the processing half).
+"""Benchmark: the webhook service; acknowledgements here, processing from webhooks_jobs.py.
 
 ``ack``: ``canonry serve --no-workers`` runs as a uvicorn subprocess on a fresh SQLite
 database with one Stripe connection. Each request is a distinct, correctly signed Stripe
@@ -11,11 +11,10 @@ under the same uvicorn, reading the body and answering 200. Two load shapes, loo
 * open loop: a fixed 200 requests/s schedule -> p50/p99 latency measured from each
   request's scheduled start (so queueing behind a slow answer counts).
 
-    python benchmarks/webhooks.py                    # everything
-    python benchmarks/webhooks.py --only ack --requests 3000 --rate-seconds 5   # quicker
+    python benchmarks/webhooks.py [--with-workers]   # --requests 3000 --rounds 1: quicker
 
-Sections live in ``SECTIONS``; the processing half adds its own function there.
-Exits non-zero when a target is missed (>= 1,000 acks/s; p99 < 50 ms at 200 req/s).
+Sections live in ``SECTIONS`` (the processing half: benchmarks/webhooks_jobs.py). Exits
+non-zero when a target is missed (>= 1,000 acks/s; p99 < 50 ms at 200 req/s).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SECRET = "whsec_bench_3c1f9e0a7b"
+from benchmarks.webhooks_load import SECRET, closed_loop, open_loop, signed_requests  # noqa: E402
+
 TARGET_ACKS = 1000.0
 TARGET_P99_MS = 50.0
 OPEN_LOOP_RATE = 200
@@ -87,11 +86,7 @@ def _server(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait(30)
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -128,92 +123,6 @@ async def _bare_app(scope: dict[str, Any], receive: Callable[..., Any], send: An
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json")]})  # fmt: skip
     await send({"type": "http.response.body", "body": b'{"received":1,"duplicates":0}'})
-
-
-def _run_bare(port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(_bare_app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-# -- load -------------------------------------------------------------------------------
-def signed_requests(n: int) -> list[tuple[bytes, dict[str, str]]]:
-    """``n`` distinct signed Stripe events (signed now: valid for 5 minutes)."""
-    from webhooks._samples import stripe_event
-    from webhooks.signatures import sign_stripe
-
-    out = []
-    for _ in range(n):
-        body = json.dumps(stripe_event("invoice.paid"), separators=(",", ":")).encode()
-        out.append((body, {"Stripe-Signature": sign_stripe(body, SECRET),
-                           "Content-Type": "application/json"}))  # fmt: skip
-    return out
-
-
-def _percentiles(latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return {"p50_ms": round(pick(0.50), 2), "p99_ms": round(pick(0.99), 2),
-            "mean_ms": round(statistics.fmean(ordered) * 1000, 2)}  # fmt: skip
-
-
-async def _post(session: Any, url: str, body: bytes, headers: dict[str, str]) -> int:
-    async with session.post(url, data=body, headers=headers) as response:
-        await response.read()
-        return int(response.status)
-
-
-def _session(connections: int) -> Any:
-    import aiohttp
-
-    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
-
-
-async def closed_loop(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], conc: int
-) -> dict[str, Any]:
-    """``conc`` connections, each sending its next request when the previous one answered."""
-    queue = iter(requests)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def worker(session: Any) -> None:
-        for body, headers in queue:
-            start = time.perf_counter()
-            status = await _post(session, url, body, headers)
-            latencies.append(time.perf_counter() - start)
-            statuses[status] = statuses.get(status, 0) + 1
-
-    async with _session(conc) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(conc)))
-        elapsed = time.perf_counter() - started
-    ok = statuses.get(200, 0)
-    return {"requests": len(latencies), "ok": ok, "statuses": statuses,
-            "per_s": round(ok / elapsed, 1), **_percentiles(latencies)}  # fmt: skip
-
-
-async def open_loop(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: int
-) -> dict[str, Any]:
-    """A fixed schedule of ``rate`` requests/s; latency counts from the scheduled start."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def one(session: Any, due: float, body: bytes, headers: dict[str, str]) -> None:
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        status = await _post(session, url, body, headers)
-        latencies.append(time.perf_counter() - due)
-        statuses[status] = statuses.get(status, 0) + 1
-
-    async with _session(64) as session:
-        t0 = time.perf_counter() + 0.1
-        await asyncio.gather(
-            *(one(session, t0 + i / rate, b, h) for i, (b, h) in enumerate(requests))
-        )
-    return {"requests": len(latencies), "ok": statuses.get(200, 0), "statuses": statuses,
-            "rate": rate, **_percentiles(latencies)}  # fmt: skip
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -279,9 +188,30 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"ack": ac
 """Benchmark sections by name; each returns its results with a ``targets_met`` flag."""
 
 
+def _processing_half(parser: argparse.ArgumentParser) -> None:
+    """The job side's sections (benchmarks/webhooks_jobs.py) join the run when present."""
+    try:
+        from benchmarks import webhooks_jobs
+    except ImportError as exc:
+        print(f"(processing half not available: {exc})", file=sys.stderr)
+        return
+    SECTIONS.update(webhooks_jobs.SECTIONS)
+    webhooks_jobs.add_arguments(parser)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--bare-server", type=int)
+    bare, _ = pre.parse_known_args(argv)
+    if bare.bare_server:  # the ceiling's server process: no need for the job side
+        import uvicorn
+
+        uvicorn.run(_bare_app, host="127.0.0.1", port=bare.bare_server, log_level="warning")
+        return 0
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], conflict_handler="resolve"
+    )
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=10_000, help="closed-loop requests")
     parser.add_argument("--concurrency", type=int, default=32, help="closed-loop connections")
     parser.add_argument("--rate-seconds", type=int, default=10, help="open-loop duration")
@@ -292,14 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure `canonry serve` processing the jobs in-process (no-op handlers)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    _processing_half(parser)  # may redefine --rounds (same meaning: best of N)
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     args = parser.parse_args(argv)
-    if args.bare_server:
-        _run_bare(args.bare_server)
-        return 0
     results = {name: SECTIONS[name](args) for name in (args.only or list(SECTIONS))}
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps(results, indent=2, default=str))
     missed = [name for name, r in results.items() if not r.get("targets_met", True)]
     print(f"\ntargets: {'missed in ' + ', '.join(missed) if missed else 'all met'}")
     return 1 if missed else 0
