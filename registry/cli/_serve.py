@@ -24,20 +24,30 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     workers_in_process: bool | None = _WORKERS,
+    public_url: str | None = typer.Option(
+        None,
+        "--public-url",
+        envvar="CANONRY_PUBLIC_URL",
+        help="scheme://host[/prefix] vendors call (HubSpot signs the full URL).",
+        show_default=False,
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
 ) -> None:
     """Receive webhooks: POST /webhooks/{connection_id}, GET /healthz, /readyz, /metrics.
 
-    Settings from the environment: CANONRY_PUBLIC_URL (the URL vendors call, needed for
-    HubSpot's signatures behind a proxy), CANONRY_TRUST_FORWARDED, CANONRY_WEBHOOK_MAX_BODY.
+    Behind a proxy or tunnel set --public-url (HubSpot's v3 signature covers the URL it
+    called), or CANONRY_TRUST_FORWARDED=1 when the proxy sets X-Forwarded-Proto/Host.
+    CANONRY_WEBHOOK_MAX_BODY caps bodies (default 1 MiB).
     """
     import uvicorn
 
     from registry import database_url_from_env
     from webhooks import WebhookSettings, create_app
 
-    settings = WebhookSettings.from_env(database_url=state(ctx).database_url)
+    settings = WebhookSettings.from_env(
+        database_url=state(ctx).database_url, public_base_url=public_url
+    )
     url = settings.database_url or database_url_from_env()
     _check_schema(url)
     runtime = _launch_jobs(url, workers_in_process)

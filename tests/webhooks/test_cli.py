@@ -114,6 +114,12 @@ def test_serve_refuses_an_uninitialised_database(tmp_path: Path) -> None:
     assert "canonry init" in err
 
 
+def test_serve_refuses_a_public_url_without_scheme(cli_db: str) -> None:
+    code, _, err = canonry("serve", "--public-url", "hooks.example.com")
+    assert code == 2
+    assert "must look like https://host" in err
+
+
 @pytest.mark.slow
 def test_quickstart_serve_then_send_test_is_processed(cli_db: str, tmp_path: Path) -> None:
     """The README's offline quickstart, as processes: serve (jobs in-process), send-test."""
