@@ -38,13 +38,13 @@ class WalCheckpointer:
         self.enabled = engine.dialect.name == "sqlite"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        if self.enabled:
-            sa.event.listen(engine, "connect", _no_autocheckpoint)
-            engine.dispose()  # pooled connections made before the listener reconnect with it
 
     def start(self) -> None:
+        """Take over checkpointing: from now on this engine's connections never autocheckpoint."""
         if not self.enabled or self._thread is not None:
             return
+        sa.event.listen(self.engine, "connect", _no_autocheckpoint)
+        self.engine.dispose()  # pooled connections made before the listener reconnect with it
         self._thread = threading.Thread(
             target=self._run, name="canonry-wal-checkpoint", daemon=True
         )
@@ -55,9 +55,9 @@ class WalCheckpointer:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-            self.checkpoint()
-        if self.enabled:
             sa.event.remove(self.engine, "connect", _no_autocheckpoint)
+            self.checkpoint()
+            self.engine.dispose()  # back to SQLite's default on every connection
 
     def checkpoint(self) -> None:
         try:
