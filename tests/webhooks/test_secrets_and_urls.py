@@ -114,3 +114,17 @@ async def test_logs_never_hold_secrets_or_bodies(
     assert "rejected" in caplog.text
     assert marker not in caplog.text
     assert all(secret not in caplog.text for secret in SECRETS)
+
+
+async def test_the_app_can_be_mounted_under_a_prefix(env: Env) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    parent = Starlette(routes=[Mount("/integrations", app=env.app())])
+    public = f"{BASE}/integrations/webhooks/{env.hubspot}"
+    body, headers = hubspot_delivery(HUBSPOT_SECRET, hubspot_events(1), public)
+    async with client_for(parent) as client:
+        response = await client.post(public, content=body, headers=headers)
+        health = await client.get("/integrations/healthz")
+    assert response.json() == {"received": 1, "duplicates": 0}
+    assert health.status_code == 200
