@@ -117,6 +117,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # "/webhooks/x/" is a 404, never a redirect
     app.state.settings = settings
     app.state.engine = db
     app.state.resolver = resolver

@@ -191,5 +191,7 @@ async def test_unknown_paths_are_404_without_touching_the_endpoint(env: Env) -> 
         transport=httpx.ASGITransport(app=env.app()), base_url=BASE
     ) as client:
         response = await client.post("/webhooks/", content=b"{}")
+        slashed = await client.post(f"/webhooks/{env.stripe}/", content=b"{}")
     assert response.status_code == 404
+    assert slashed.status_code == 404  # no redirect a sender might follow
     assert env.inbox_count() == 0
