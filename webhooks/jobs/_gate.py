@@ -4,69 +4,89 @@ Events about one object run one at a time (one queue partition per object), so r
 the object's high-water mark before the handlers and raising it afterwards cannot race.
 An event older than the newest one admitted for its object is ``stale``: its handlers do
 not run. Equal times (Stripe's are whole seconds) are admitted.
+
+The statements are built once per dialect (building an upsert costs more than running it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from webhooks._inbox import INBOX, InboxItem, InboxStatus, get_item
+from webhooks._inbox import INBOX, InboxItem, InboxStatus
 from webhooks.jobs._tables import OBJECT_STATE, utcnow
 
-__all__ = ["finish", "is_stale", "load_item"]
+__all__ = ["Loaded", "finish", "load"]
 
 _MAX_ERROR = 2000
+_STATE_KEY = ("connection_id", "object_type", "object_id")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An inbox item and its object's high-water mark (None: no event admitted yet)."""
+
+    item: InboxItem
+    mark: datetime | None
+
+    @property
+    def stale(self) -> bool:
+        """Was a newer event about the same object already admitted?"""
+        return self.mark is not None and self.item.occurred_at < self.mark
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def load_item(engine: Engine, item_id: str) -> InboxItem | None:
+@cache
+def _select() -> sa.Select[Any]:
+    joined = INBOX.outerjoin(
+        OBJECT_STATE, sa.and_(*(OBJECT_STATE.c[k] == INBOX.c[k] for k in _STATE_KEY))
+    )
+    mark = OBJECT_STATE.c.occurred_at.label("mark_occurred_at")
+    return sa.select(INBOX, mark).select_from(joined).where(INBOX.c.id == sa.bindparam("id"))
+
+
+def load(engine: Engine, item_id: str) -> Loaded | None:
+    """The item ``item_id`` with its object's mark, in one query (None: no such item)."""
     with engine.connect() as conn:
-        return get_item(conn, item_id)
+        row = conn.execute(_select(), {"id": item_id}).mappings().first()
+    if row is None:
+        return None
+    mark = row["mark_occurred_at"]
+    return Loaded(InboxItem.from_mapping(row), _utc(mark) if mark is not None else None)
 
 
-def _mark(conn: sa.Connection, item: InboxItem) -> datetime | None:
-    row = conn.execute(
-        sa.select(OBJECT_STATE.c.occurred_at).where(
-            OBJECT_STATE.c.connection_id == item.connection_id,
-            OBJECT_STATE.c.object_type == item.object_type,
-            OBJECT_STATE.c.object_id == item.object_id,
-        )
-    ).first()
-    return _utc(row[0]) if row is not None else None
-
-
-def is_stale(engine: Engine, item: InboxItem) -> bool:
-    """Was a newer event about the same object already admitted?"""
-    if item.object_id is None:
-        return False
-    with engine.connect() as conn:
-        mark = _mark(conn, item)
-    return mark is not None and item.occurred_at < mark
-
-
-def _raise_mark(conn: sa.Connection, item: InboxItem) -> None:
-    values = {
-        "connection_id": item.connection_id,
-        "object_type": item.object_type,
-        "object_id": item.object_id,
-        "occurred_at": item.occurred_at,
-        "item_id": item.id,
-        "updated_at": utcnow(),
-    }
-    insert = (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(OBJECT_STATE)
-    statement = insert.values(values).on_conflict_do_update(
-        index_elements=["connection_id", "object_type", "object_id"],
+@cache
+def _upsert(dialect: str) -> Any:
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert(OBJECT_STATE)
+    names = (*_STATE_KEY, "occurred_at", "item_id", "updated_at")
+    return insert.values({n: sa.bindparam(n) for n in names}).on_conflict_do_update(
+        index_elements=list(_STATE_KEY),
         set_={k: insert.excluded[k] for k in ("occurred_at", "item_id", "updated_at")},
         where=OBJECT_STATE.c.occurred_at < insert.excluded.occurred_at,
     )
-    conn.execute(statement)
+
+
+@cache
+def _update() -> sa.Update:
+    return (
+        INBOX.update()
+        .where(INBOX.c.id == sa.bindparam("item_id"))
+        .values(
+            status=sa.bindparam("status"),
+            last_error=sa.bindparam("last_error"),
+            attempts=INBOX.c.attempts + sa.bindparam("attempts"),
+            processed_at=sa.bindparam("processed_at"),
+        )
+    )
 
 
 def finish(
@@ -78,16 +98,19 @@ def finish(
     attempts: int = 0,
 ) -> None:
     """Record the outcome; an admitted event (done or dead) raises its object's mark."""
+    now = utcnow()
     with engine.begin() as conn:
         if item.object_id is not None and status in (InboxStatus.DONE, InboxStatus.DEAD):
-            _raise_mark(conn, item)
+            mark = {k: getattr(item, k) for k in _STATE_KEY}
+            mark |= {"occurred_at": item.occurred_at, "item_id": item.id, "updated_at": now}
+            conn.execute(_upsert(conn.dialect.name), mark)
         conn.execute(
-            INBOX.update()
-            .where(INBOX.c.id == item.id)
-            .values(
-                status=status.value,
-                last_error=error[:_MAX_ERROR] if error else None,
-                attempts=INBOX.c.attempts + attempts,
-                processed_at=utcnow(),
-            )
+            _update(),
+            {
+                "item_id": item.id,
+                "status": status.value,
+                "last_error": error[:_MAX_ERROR] if error else None,
+                "attempts": attempts,
+                "processed_at": now,
+            },
         )

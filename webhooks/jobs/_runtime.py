@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError
@@ -100,18 +101,38 @@ def prepare_dbos(database_url: str, schema: str = "dbos") -> str:
     return url
 
 
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    """DBOS's own SQLite settings (IMMEDIATE writers) plus Canonry's (WAL, NORMAL sync)."""
+    dbapi_conn.isolation_level = "IMMEDIATE"
+    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+
+
+def _system_engine(url: str, pool_size: int) -> Engine | None:
+    """On SQLite, DBOS's engine with ``synchronous=NORMAL`` like Canonry's own (WAL keeps
+    every commit safe from a process crash; only a power loss can drop the newest ones).
+    PostgreSQL: None, DBOS builds its engine from the URL."""
+    if not url.startswith("sqlite"):
+        return None
+    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    return engine
+
+
 def _config(settings: JobSettings, url: str) -> Any:
     from dbos import DBOSConfig
 
+    pool_size = max(10, settings.concurrency + 4)
     return DBOSConfig(
         name=APP_NAME,
         system_database_url=url,
+        system_database_engine=_system_engine(url, pool_size),
         application_version=APP_VERSION,
         executor_id=settings.executor_id,
         dbos_system_schema=settings.dbos_schema,
         notification_listener_polling_interval_sec=settings.polling_interval,
         log_level="WARNING",
-        sys_db_pool_size=max(10, settings.concurrency + 4),
+        sys_db_pool_size=pool_size,
     )
 
 

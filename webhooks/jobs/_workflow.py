@@ -26,7 +26,7 @@ from webhooks._inbox import InboxItem, InboxStatus
 from webhooks.handlers import Handler
 from webhooks.jobs._context import ConnectionContext
 from webhooks.jobs._events import build_event, fetch_record
-from webhooks.jobs._gate import finish, is_stale, load_item
+from webhooks.jobs._gate import finish, load
 from webhooks.jobs._runtime import JobRuntime, current_runtime
 from webhooks.jobs._settings import WORKFLOW_NAME
 
@@ -120,13 +120,14 @@ def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
 def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -> str:
     """Process inbox item ``item_id``; returns the item's final status."""
     runtime = current_runtime()
-    item = load_item(runtime.engine, item_id)
-    if item is None:
+    loaded = load(runtime.engine, item_id)
+    if loaded is None:
         _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
         return "missing"
+    item = loaded.item
     if not replay and item.status in (InboxStatus.DONE, InboxStatus.STALE):
         return item.status.value
-    if not replay and is_stale(runtime.engine, item):
+    if not replay and loaded.stale:
         finish(runtime.engine, item, InboxStatus.STALE)
         return InboxStatus.STALE.value
     _handle(runtime, item, skip)

@@ -1,0 +1,318 @@
+"""Benchmark: the webhook service, processing half (DBOS jobs).
+
+``process`` (SQLite): one process, one database, one queue (``canonry-webhooks``,
+partitioned, worker concurrency 16). A backlog of N items is committed in one transaction
+and the time until every job finished is measured, for
+
+* bare DBOS: N no-op workflows enqueued on the same queue (distinct partitions) — the
+  ceiling;
+* Canonry: N inbox items (signed-shape Stripe ``invoice.paid`` events about N distinct
+  invoices), each parsed into a canonical Event with its Invoice mapped, a no-op handler
+  run as a checkpointed step, and the item marked done.
+
+``scale`` (PostgreSQL at 127.0.0.1, a throwaway schema): the same Canonry backlog drained
+by one ``canonry worker`` process, then by two.
+
+    python benchmarks/webhooks.py --only process --only scale
+    python benchmarks/webhooks_jobs.py [--items 2000] [--pg-items 4000]
+
+Targets: Canonry >= 80% of the bare DBOS rate; two PostgreSQL workers >= 1.5x one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import sqlalchemy as sa  # noqa: E402
+from dbos import DBOS  # noqa: E402
+
+from webhooks.handlers import HandlerRegistry  # noqa: E402
+
+TARGET_SHARE = 0.80
+TARGET_SCALE = 1.5
+PG_URL = os.environ.get(
+    "CANONRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+HANDLERS = HandlerRegistry()
+"""The no-op handler the workers load (``--handlers webhooks_jobs:HANDLERS``)."""
+
+
+@HANDLERS.on("*", name="noop")
+def noop(event: Any, *, idempotency_key: str) -> None:
+    """Does nothing: what is measured is Canonry's and DBOS's own work."""
+
+
+@DBOS.workflow(name="bench.noop_workflow")
+def noop_workflow(item_id: str) -> str:
+    return item_id
+
+
+# -- setup ------------------------------------------------------------------------------
+def _database(url: str, key_file: Path, schema: str = "dbos") -> tuple[sa.Engine, str]:
+    """Migrate ``url``, add a Stripe connection; returns (engine, connection id)."""
+    from registry import Registry, create_engine, upgrade
+    from vault import LocalCredentialStore, LocalKeyring
+    from webhooks.jobs import prepare_dbos
+
+    engine = create_engine(url)
+    upgrade(engine)
+    prepare_dbos(url, schema)
+    keyring = LocalKeyring.from_env({"CANONRY_KEY_FILE": str(key_file)}, create=True)
+    store = LocalCredentialStore(engine, keyring, create_table=False)
+    with Registry(url, tenant="bench", credentials=store) as registry:
+        conn = registry.add_connection("bench", "stripe", credentials={"api_key": "sk_test_b"})
+    return engine, conn.id
+
+
+def _items(connection_id: str, n: int) -> list[Any]:
+    from webhooks import NewInboxItem
+    from webhooks._samples import stripe_event
+    from webhooks._split import split_stripe
+
+    out = []
+    for _ in range(n):
+        event = stripe_event("invoice.paid")
+        event["data"]["object"]["id"] = f"in_bench_{uuid.uuid4().hex[:16]}"  # N objects
+        body = json.dumps(event, separators=(",", ":")).encode()
+        [draft] = split_stripe(body)
+        out.append(
+            NewInboxItem(
+                tenant="bench",
+                connection_id=connection_id,
+                adapter="stripe",
+                vendor_event_id=draft.vendor_event_id,
+                vendor_event_type=draft.vendor_event_type,
+                object_type=draft.object_type,
+                object_id=draft.object_id,
+                occurred_at=draft.occurred_at,
+                body=draft.body,
+            )
+        )
+    return out
+
+
+def _deliver(engine: sa.Engine, items: list[Any], schema: str = "dbos") -> None:
+    from webhooks import insert_items
+    from webhooks.jobs import enqueue_items
+
+    with engine.begin() as conn:
+        new = set(insert_items(conn, items))
+        enqueue_items(conn, [i.ref() for i in items if i.id in new], schema=schema)
+
+
+def _enqueue_bare(engine: sa.Engine, n: int) -> list[str]:
+    from dbos import EnqueueOptions
+
+    from webhooks.jobs import APP_NAME, QUEUE_NAME, dbos_client
+
+    client = dbos_client(engine)
+    ids = [uuid.uuid4().hex for _ in range(n)]
+    with engine.begin() as conn:
+        for wid in ids:
+            options = EnqueueOptions(
+                workflow_name="bench.noop_workflow",
+                queue_name=QUEUE_NAME,
+                workflow_id=wid,
+                queue_partition_key=wid,
+                application_name=APP_NAME,
+            )
+            client.enqueue_in_transaction(conn, options, wid)
+    return ids
+
+
+def _wait(count: Callable[[], int], n: int, timeout: float = 600) -> float:
+    start = time.perf_counter()
+    while count() < n:
+        if time.perf_counter() - start > timeout:
+            raise SystemExit(f"benchmark: jobs did not finish within {timeout}s")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+def _done_items(engine: sa.Engine, ids: list[str]) -> Callable[[], int]:
+    table = sa.table("canonry_webhook_inbox", sa.column("id"), sa.column("status"))
+    query = (
+        sa.select(table.c.status, sa.func.count())
+        .where(table.c.status.notin_(["received", "processing"]), table.c.id.in_(ids))
+        .group_by(table.c.status)
+    )
+
+    def count() -> int:
+        with engine.connect() as conn:
+            found = {str(s): int(c) for s, c in conn.execute(query).all()}
+        if set(found) - {"done"}:
+            raise SystemExit(f"benchmark: jobs ended {found}, not all done")
+        return found.get("done", 0)
+
+    return count
+
+
+def _done_workflows(engine: sa.Engine, ids: list[str]) -> Callable[[], int]:
+    table = sa.table("workflow_status", sa.column("workflow_uuid"), sa.column("status"))
+    query = sa.select(sa.func.count()).where(
+        table.c.status == "SUCCESS", table.c.workflow_uuid.in_(ids)
+    )
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    return count
+
+
+# -- sections ---------------------------------------------------------------------------
+def process(args: argparse.Namespace) -> dict[str, Any]:
+    """SQLite: Canonry's processed events/s next to bare DBOS no-op workflows."""
+    from webhooks.jobs import JobSettings, launch_dbos
+
+    n = args.items
+    with tempfile.TemporaryDirectory(prefix="canonry-bench-jobs-") as tmp:
+        url = f"sqlite:///{tmp}/canonry.db"
+        os.environ["CANONRY_KEY_FILE"] = f"{tmp}/keys.json"  # the jobs read credentials
+        engine, connection_id = _database(url, Path(tmp) / "keys.json")
+        settings = JobSettings(
+            database_url=url, executor_id="bench", concurrency=args.worker_concurrency
+        )
+        runtime = launch_dbos(url, role="worker", settings=settings, handlers=HANDLERS)
+        rates: dict[str, list[float]] = {"bare DBOS no-op workflow": [], "canonry job": []}
+        try:
+            _deliver(engine, _items(connection_id, 100))  # warm-up: caches, mappings
+            time.sleep(2)
+            for _ in range(args.rounds):
+                ids = _enqueue_bare(engine, n)
+                rates["bare DBOS no-op workflow"].append(n / _wait(_done_workflows(engine, ids), n))
+                items = _items(connection_id, n)
+                _deliver(engine, items)
+                done = _done_items(engine, [i.id for i in items])
+                rates["canonry job"].append(n / _wait(done, n))
+        finally:
+            runtime.shutdown(timeout=0)
+            engine.dispose()
+    best = {name: max(values) for name, values in rates.items()}
+    share = best["canonry job"] / best["bare DBOS no-op workflow"]
+    _print_process(n, args.rounds, args.worker_concurrency, rates, share)
+    return {"items": n, "rates": rates, "share": share, "targets_met": share >= TARGET_SHARE}
+
+
+def _print_process(
+    n: int, rounds: int, concurrency: int, rates: dict[str, list[float]], share: float
+) -> None:
+    print(f"\n## processing on SQLite (backlog of {n} jobs, best of {rounds}; "
+          f"worker concurrency {concurrency})")  # fmt: skip
+    print("| jobs | processed/s (best) | all rounds |")
+    print("|---|---:|---|")
+    for name, values in rates.items():
+        print(f"| {name} | {max(values):,.0f} | {', '.join(f'{v:,.0f}' for v in values)} |")
+    print(f"\nCanonry / bare DBOS: {share:.0%} (target >= {TARGET_SHARE:.0%})")
+
+
+def _worker(
+    url: str, schema: str, key_file: Path, name: str, log: Path, concurrency: int = 16
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "benchmarks")]),
+        "CANONRY_DATABASE_URL": url,
+        "CANONRY_DBOS_SCHEMA": schema,
+        "CANONRY_KEY_FILE": str(key_file),
+        "CANONRY_TENANT": "bench",
+    }
+    cmd = [sys.executable, "-m", "registry.cli", "worker", "--handlers", "webhooks_jobs:HANDLERS",
+           "--executor-id", name, "--concurrency", str(concurrency)]  # fmt: skip
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=out)
+
+
+def _drain(engine: sa.Engine, connection_id: str, schema: str, n: int) -> float:
+    items = _items(connection_id, n)
+    _deliver(engine, items, schema)
+    return n / _wait(_done_items(engine, [i.id for i in items]), n)
+
+
+def _pg_rate(url: str, schema: str, tmp: Path, workers: int, n: int, rounds: int) -> list[float]:
+    engine, connection_id = _database(url, tmp / "keys.json", schema)
+    procs = [_worker(url, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log")
+             for i in range(workers)]  # fmt: skip
+    try:
+        _drain(engine, connection_id, schema, 200)  # warm-up every worker
+        time.sleep(1)
+        return [_drain(engine, connection_id, schema, n) for _ in range(rounds)]
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=60)
+        engine.dispose()
+
+
+def scale(args: argparse.Namespace) -> dict[str, Any]:
+    """PostgreSQL: one ``canonry worker`` vs two on the same queue."""
+    rates: dict[int, list[float]] = {}
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    for workers in (1, 2):
+        tag = uuid.uuid4().hex[:8]
+        schema, dbos_schema = f"bench_{tag}", f"bench_{tag}_dbos"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'create schema "{schema}"'))
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        try:
+            with tempfile.TemporaryDirectory(prefix="canonry-bench-pg-") as tmp:
+                rates[workers] = _pg_rate(url, dbos_schema, Path(tmp), workers, args.pg_items,
+                                          args.rounds)  # fmt: skip
+        finally:
+            with admin.connect() as conn:
+                for name in (schema, dbos_schema):
+                    conn.execute(sa.text(f'drop schema if exists "{name}" cascade'))
+    admin.dispose()
+    factor = max(rates[2]) / max(rates[1])
+    print(f"\n## PostgreSQL workers (backlog of {args.pg_items} jobs, best of {args.rounds})")
+    print("| workers | processed/s (best) | all rounds |")
+    print("|---:|---:|---|")
+    for workers, values in rates.items():
+        print(f"| {workers} | {max(values):,.0f} | {', '.join(f'{v:,.0f}' for v in values)} |")
+    print(f"\ntwo workers / one: {factor:.2f}x (target >= {TARGET_SCALE}x)")
+    return {"rates": rates, "factor": factor, "targets_met": factor >= TARGET_SCALE}
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "process": process,
+    "scale": scale,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--items", type=int, default=2000, help="SQLite backlog size")
+    parser.add_argument("--pg-items", type=int, default=4000, help="PostgreSQL backlog size")
+    parser.add_argument("--rounds", type=int, default=2, help="repetitions (best is kept)")
+    parser.add_argument("--worker-concurrency", type=int, default=16, help="jobs at once")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    results = {name: SECTIONS[name](args) for name in (args.only or list(SECTIONS))}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    missed = [name for name, r in results.items() if not r.get("targets_met", True)]
+    print(f"\ntargets: {'missed in ' + ', '.join(missed) if missed else 'all met'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
