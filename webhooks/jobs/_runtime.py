@@ -169,7 +169,7 @@ def launch_dbos(
             )
         runtime = JobRuntime(
             settings=settings,
-            engine=create_engine(raw_url),
+            engine=create_engine(raw_url, pool_size=settings.concurrency + 4, max_overflow=8),
             handlers=handlers if handlers is not None else _default_handlers(process),
             role=role,
             processing=process,
@@ -200,7 +200,11 @@ def _start(runtime: JobRuntime, url: str) -> None:
 
     settings = runtime.settings
     claim_executor(runtime.engine, settings.executor_id, settings.dead_after)
-    DBOS(config=_config(settings, url))
+    config = _config(settings, url)
+    system_engine = config.get("system_database_engine")
+    if system_engine is not None:  # ours: DBOS does not dispose an engine it was given
+        runtime.caches.setdefault("closers", []).append(system_engine.dispose)
+    DBOS(config=config)
     DBOS.launch()
     DBOS.register_queue(
         QUEUE_NAME,
