@@ -1,0 +1,120 @@
+"""``canonry webhooks list|show|replay|dead-letters|purge`` on real items."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from canonical import Event
+from registry.cli._app import app
+from registry.cli._webhooks import parse_age
+from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
+from webhooks.handlers import HandlerRegistry
+
+
+def _run(env: JobsEnv, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    runner = CliRunner()
+    result = runner.invoke(app, ["--tenant", "acme", "--database-url", env.url, *args], input=stdin)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def processed(jobs_env: JobsEnv) -> dict[str, str]:
+    """One done and one dead item (the failing handler has one attempt)."""
+    handlers = HandlerRegistry()
+
+    @handlers.on("customer.deleted", name="fragile", max_attempts=1)
+    def fragile(event: Event, *, idempotency_key: str) -> None:
+        raise RuntimeError("downstream refused")
+
+    jobs_env.launch(handlers)
+    t = now_s()
+    done, dead = jobs_env.deliver(
+        stripe_event("invoice.paid", "in_cli", t), stripe_event("customer.deleted", "cus_cli", t)
+    )
+    jobs_env.wait([done, dead])
+    return {"done": done, "dead": dead}
+
+
+def test_list_filters_by_status_and_prints_json(
+    jobs_env: JobsEnv, processed: dict[str, str]
+) -> None:
+    code, out = _run(jobs_env, "webhooks", "list", "--json")
+    assert code == 0
+    assert {i["id"]: i["status"] for i in json.loads(out)} == {
+        processed["done"]: "done",
+        processed["dead"]: "dead",
+    }
+    code, out = _run(
+        jobs_env, "webhooks", "list", "--status", "dead", "--connection", "billing", "--json"
+    )
+    assert [i["id"] for i in json.loads(out)] == [processed["dead"]]
+    code, out = _run(jobs_env, "webhooks", "list")
+    assert code == 0
+    assert "webhook items (2)" in out
+    assert "dead" in out
+    code, out = _run(jobs_env, "webhooks", "list", "--status", "lost")
+    assert code == 2
+
+
+def test_show_prints_headers_and_error_and_the_body_only_on_request(
+    jobs_env: JobsEnv, processed: dict[str, str]
+) -> None:
+    code, out = _run(jobs_env, "webhooks", "show", processed["dead"], "--json")
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["last_error"] == "fragile: RuntimeError: downstream refused"
+    assert shown["headers"] == {"stripe-signature": "t=1,v1=00"}
+    assert "body" not in shown
+    code, out = _run(jobs_env, "webhooks", "show", processed["dead"], "--body", "--json")
+    assert json.loads(json.loads(out)["body"])["type"] == "customer.deleted"
+    code, _ = _run(jobs_env, "webhooks", "show", "nope")
+    assert code == 3
+
+
+def test_dead_letters_and_replay(jobs_env: JobsEnv, processed: dict[str, str]) -> None:
+    code, out = _run(jobs_env, "webhooks", "dead-letters", "--json")
+    assert code == 0
+    assert [i["id"] for i in json.loads(out)] == [processed["dead"]]
+    jobs_env.runtimes.pop().shutdown(timeout=0)  # no worker: the replay stays queued
+    code, out = _run(jobs_env, "webhooks", "replay", processed["dead"])
+    assert code == 0
+    assert f"{processed['dead']}:replay:1" in out
+    assert jobs_env.statuses()[processed["dead"]] == "received"
+    code, _ = _run(jobs_env, "--tenant", "other", "webhooks", "replay", processed["dead"])
+    assert code == 3
+
+
+def test_purge_deletes_only_old_items_in_the_given_statuses(
+    jobs_env: JobsEnv, processed: dict[str, str]
+) -> None:
+    code, out = _run(jobs_env, "webhooks", "purge", "--older-than", "1d", "--yes")
+    assert (code, out.strip()) == (0, "purged 0 item(s)")
+    with jobs_env.engine.begin() as conn:
+        conn.execute(
+            sa.text("update canonry_webhook_inbox set received_at = '2020-01-01 00:00:00'")
+        )
+    code, out = _run(jobs_env, "webhooks", "purge", "--older-than", "30d", "--yes")
+    assert (code, out.strip()) == (0, "purged 1 item(s)")
+    assert set(jobs_env.statuses()) == {processed["dead"]}
+    code, _ = _run(
+        jobs_env, "webhooks", "purge", "--older-than", "30d", "--status", "received", "--yes"
+    )
+    assert code == 2
+    code, _ = _run(
+        jobs_env, "webhooks", "purge", "--older-than", "30d", "--status", "dead", stdin="n\n"
+    )
+    assert code == 1
+    assert set(jobs_env.statuses()) == {processed["dead"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("30d", timedelta(days=30)), ("12h", timedelta(hours=12)), ("2w", timedelta(weeks=2))],
+)
+def test_ages_are_read_with_units(text: str, expected: timedelta) -> None:
+    assert parse_age(text) == expected
