@@ -1,0 +1,88 @@
+"""HubSpot events carry only ids: the job fetches the current object through the adapter
+(from the loopback HubSpot fake) and maps it like a sync."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from canonical import Customer, Event, EventType
+from tests.fakes.http_server import LoopbackHTTPServer
+from tests.fakes.hubspot_server import TOKEN, HubSpotFake
+from tests.webhooks.jobs.conftest import JobsEnv
+from webhooks import NewInboxItem, insert_items
+from webhooks._split import split_hubspot
+from webhooks.handlers import HandlerRegistry
+from webhooks.jobs import enqueue_items
+
+
+@pytest.fixture
+def fake() -> Iterator[HubSpotFake]:
+    with LoopbackHTTPServer() as server:
+        yield HubSpotFake().start(server)
+
+
+def _deliver(env: JobsEnv, connection_id: str, events: list[dict[str, object]]) -> list[str]:
+    drafts = split_hubspot(json.dumps(events).encode())
+    items = [
+        NewInboxItem(
+            tenant=env.tenant,
+            connection_id=connection_id,
+            adapter="hubspot",
+            vendor_event_id=d.vendor_event_id,
+            vendor_event_type=d.vendor_event_type,
+            object_type=d.object_type,
+            object_id=d.object_id,
+            occurred_at=d.occurred_at,
+            body=d.body,
+        )
+        for d in drafts
+    ]
+    with env.engine.begin() as conn:
+        insert_items(conn, items)
+        enqueue_items(conn, [i.ref() for i in items])
+    return [i.id for i in items]
+
+
+def test_contact_events_fetch_the_current_contact_and_deletions_do_not(
+    jobs_env: JobsEnv, fake: HubSpotFake
+) -> None:
+    connection = jobs_env.registry.add_connection(
+        "crm", "hubspot", {"base_url": fake.url}, {"access_token": TOKEN, "client_secret": "s"}
+    )
+    contact = fake.create(
+        "contacts", {"email": "ada@example.com", "firstname": "Ada", "lastname": "Lovelace"}
+    )
+    handlers = HandlerRegistry()
+    seen: list[Event] = []
+    handlers.on("customer.*", name="crm")(lambda e, *, idempotency_key: seen.append(e))
+    jobs_env.launch(handlers)
+    ms = int(time.time() * 1000)
+    common = {"portalId": 62515, "subscriptionId": 7, "objectId": int(contact["id"])}
+    ids = _deliver(
+        jobs_env,
+        connection.id,
+        [
+            {
+                **common,
+                "eventId": 1,
+                "subscriptionType": "contact.propertyChange",
+                "occurredAt": ms,
+            },
+            {**common, "eventId": 2, "subscriptionType": "contact.deletion", "occurredAt": ms + 5},
+        ],
+    )
+    assert set(jobs_env.wait(ids).values()) == {"done"}
+    changed, deleted = seen
+    assert changed.type is EventType.CUSTOMER_UPDATED
+    assert isinstance(changed.data, Customer)
+    assert changed.data.remote_id == contact["id"]
+    assert changed.data.email == "ada@example.com"
+    assert deleted.type is EventType.CUSTOMER_DELETED
+    assert deleted.data is None
+    assert (deleted.object_type, deleted.object_remote_id) == ("customer", contact["id"])
+    reads = [r for r in fake.requests if "batch/read" in r.path]
+    assert len(reads) == 1
