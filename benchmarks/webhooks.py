@@ -187,6 +187,11 @@ def _print_ack(results: dict[str, Any], args: argparse.Namespace) -> None:
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"ack": ack}
 """Benchmark sections by name; each returns its results with a ``targets_met`` flag."""
 
+from webhooks_jobs import SECTIONS as _JOB_SECTIONS  # noqa: E402  (processing half)
+from webhooks_jobs import add_arguments as _job_arguments  # noqa: E402
+
+SECTIONS.update(_JOB_SECTIONS)
+
 
 def _processing_half(parser: argparse.ArgumentParser) -> None:
     """The job side's sections (benchmarks/webhooks_jobs.py) join the run when present."""
@@ -212,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0], conflict_handler="resolve"
     )
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    _job_arguments(parser)
     parser.add_argument("--requests", type=int, default=10_000, help="closed-loop requests")
     parser.add_argument("--concurrency", type=int, default=32, help="closed-loop connections")
     parser.add_argument("--rate-seconds", type=int, default=10, help="open-loop duration")
