@@ -1,0 +1,37 @@
+"""The public surface of the jobs and handler packages is pinned; importing stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import webhooks
+import webhooks.handlers
+import webhooks.jobs
+
+
+def test_exported_names_are_pinned() -> None:
+    assert sorted(webhooks.jobs.__all__) == sorted([
+        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "EventPlan", "JobRuntime",
+        "JobSettings", "ObjectStateRow", "WorkerRow", "build_event", "current_runtime",
+        "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items", "enqueue_workflow",
+        "idempotency_key", "launch_dbos", "plan_for", "prepare_dbos", "process_item", "purge",
+        "replay", "succeeded_handlers", "take_over_dead_workers",
+    ])  # fmt: skip
+    assert sorted(webhooks.handlers.__all__) == sorted([
+        "DEFAULT_HANDLERS", "ENTRY_POINT_GROUP", "Handler", "HandlerFunc", "HandlerRegistry",
+        "load_entry_points", "load_handlers", "load_spec", "on", "specs_from_env",
+    ])  # fmt: skip
+    for name in webhooks.jobs.__all__:
+        assert getattr(webhooks.jobs, name) is not None
+    assert webhooks.on == webhooks.handlers.DEFAULT_HANDLERS.on
+    assert webhooks.handlers.ENTRY_POINT_GROUP == "canonry.webhook_handlers"
+
+
+def test_the_tables_and_handlers_import_without_dbos() -> None:
+    code = (
+        "import sys, webhooks.jobs._tables, webhooks.handlers, registry.cli._app; "
+        "print('dbos' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
