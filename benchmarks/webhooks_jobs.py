@@ -14,7 +14,7 @@ and the time until every job finished is measured, for
 by one ``canonry worker`` process, then by two.
 
     python benchmarks/webhooks.py --only process --only scale
-    python benchmarks/webhooks_jobs.py [--items 2000] [--pg-items 4000]
+    python benchmarks/webhooks_jobs.py [--items 2000] [--pg-items 800] [--worker-concurrency 16]
 
 Targets: Canonry >= 80% of the bare DBOS rate; two PostgreSQL workers >= 1.5x one.
 """
@@ -243,9 +243,12 @@ def _drain(engine: sa.Engine, connection_id: str, schema: str, n: int) -> float:
     return n / _wait(_done_items(engine, [i.id for i in items]), n)
 
 
-def _pg_rate(url: str, schema: str, tmp: Path, workers: int, n: int, rounds: int) -> list[float]:
+def _pg_rate(
+    url: str, schema: str, tmp: Path, workers: int, args: argparse.Namespace
+) -> list[float]:
     engine, connection_id = _database(url, tmp / "keys.json", schema)
-    procs = [_worker(url, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log")
+    n, rounds, concurrency = args.pg_items, args.rounds, args.worker_concurrency
+    procs = [_worker(url, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log", concurrency)
              for i in range(workers)]  # fmt: skip
     try:
         _drain(engine, connection_id, schema, 200)  # warm-up every worker
@@ -270,15 +273,15 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
         try:
             with tempfile.TemporaryDirectory(prefix="canonry-bench-pg-") as tmp:
-                rates[workers] = _pg_rate(url, dbos_schema, Path(tmp), workers, args.pg_items,
-                                          args.rounds)  # fmt: skip
+                rates[workers] = _pg_rate(url, dbos_schema, Path(tmp), workers, args)
         finally:
             with admin.connect() as conn:
                 for name in (schema, dbos_schema):
                     conn.execute(sa.text(f'drop schema if exists "{name}" cascade'))
     admin.dispose()
     factor = max(rates[2]) / max(rates[1])
-    print(f"\n## PostgreSQL workers (backlog of {args.pg_items} jobs, best of {args.rounds})")
+    print(f"\n## PostgreSQL workers (backlog of {args.pg_items} jobs, best of {args.rounds}; "
+          f"worker concurrency {args.worker_concurrency})")  # fmt: skip
     print("| workers | processed/s (best) | all rounds |")
     print("|---:|---:|---|")
     for workers, values in rates.items():
@@ -295,7 +298,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--items", type=int, default=2000, help="SQLite backlog size")
-    parser.add_argument("--pg-items", type=int, default=4000, help="PostgreSQL backlog size")
+    parser.add_argument("--pg-items", type=int, default=800, help="PostgreSQL backlog size")
     parser.add_argument("--rounds", type=int, default=2, help="repetitions (best is kept)")
     parser.add_argument("--worker-concurrency", type=int, default=16, help="jobs at once")
 
