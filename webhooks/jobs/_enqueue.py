@@ -48,7 +48,9 @@ def priority_of(occurred_at: datetime) -> int:
     """Queue priority: seconds since 2020, so a partition runs in order of occurrence.
 
     DBOS dequeues by (priority, enqueue time); events about one object that arrive in
-    one delivery, or out of order in a backlog, still run oldest first.
+    one delivery, or out of order in a backlog, still run oldest first. Within one second
+    their order is the enqueue order (then arbitrary): an event that runs after a newer one
+    of the same second is marked stale by the gate, which compares exact times.
     """
     when = occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC)
     return max(1, min(_MAX_PRIORITY, int((when - _EPOCH).total_seconds()) + 1))

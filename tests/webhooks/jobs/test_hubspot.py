@@ -72,7 +72,12 @@ def test_contact_events_fetch_the_current_contact_and_deletions_do_not(
                 "subscriptionType": "contact.propertyChange",
                 "occurredAt": ms,
             },
-            {**common, "eventId": 2, "subscriptionType": "contact.deletion", "occurredAt": ms + 5},
+            {
+                **common,
+                "eventId": 2,
+                "subscriptionType": "contact.deletion",
+                "occurredAt": ms + 2000,
+            },
         ],
     )
     assert set(jobs_env.wait(ids).values()) == {"done"}
