@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from webhooks.jobs._enqueue import dbos_client, enqueue_items, enqueue_workflow
     from webhooks.jobs._events import build_event
     from webhooks.jobs._heartbeat import take_over_dead_workers
+    from webhooks.jobs._metrics import JobMetrics, job_metrics
     from webhooks.jobs._runtime import JobRuntime, current_runtime, launch_dbos, prepare_dbos
     from webhooks.jobs._settings import (
         APP_NAME,
@@ -33,6 +34,7 @@ __all__ = [
     "QUEUE_NAME",
     "WORKFLOW_NAME",
     "EventPlan",
+    "JobMetrics",
     "JobRuntime",
     "JobSettings",
     "ObjectStateRow",
@@ -45,6 +47,7 @@ __all__ = [
     "enqueue_items",
     "enqueue_workflow",
     "idempotency_key",
+    "job_metrics",
     "launch_dbos",
     "plan_for",
     "prepare_dbos",
@@ -65,6 +68,8 @@ _HOMES = {
     "enqueue_workflow": "_enqueue",
     "build_event": "_events",
     "take_over_dead_workers": "_heartbeat",
+    "JobMetrics": "_metrics",
+    "job_metrics": "_metrics",
     "JobRuntime": "_runtime",
     "current_runtime": "_runtime",
     "launch_dbos": "_runtime",

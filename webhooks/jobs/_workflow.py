@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from dbos import DBOS
@@ -27,6 +28,7 @@ from webhooks.handlers import Handler
 from webhooks.jobs._context import ConnectionContext
 from webhooks.jobs._events import build_event, fetch_record
 from webhooks.jobs._gate import finish, load
+from webhooks.jobs._metrics import job_metrics
 from webhooks.jobs._runtime import JobRuntime, current_runtime
 from webhooks.jobs._settings import WORKFLOW_NAME
 
@@ -74,7 +76,12 @@ def _fetch(item: InboxItem, stream: str) -> dict[str, Any] | None:
 
 def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> None:
     attempts[0] += 1
-    handler.func(event, idempotency_key=key)
+    try:
+        handler.func(event, idempotency_key=key)
+    except Exception:
+        job_metrics().attempts.labels(handler.name, "error").inc()
+        raise
+    job_metrics().attempts.labels(handler.name, "ok").inc()
 
 
 def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | None, int]:
@@ -97,11 +104,21 @@ def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | No
     return None, counter[0]
 
 
+def _finish(
+    runtime: JobRuntime, item: InboxItem, status: InboxStatus, error: str | None, attempts: int
+) -> None:
+    finish(runtime.engine, item, status, error=error, attempts=attempts)
+    metrics = job_metrics()
+    metrics.jobs.labels(status.value).inc()
+    elapsed = (datetime.now(UTC) - item.received_at).total_seconds()
+    metrics.latency.labels(status.value).observe(max(0.0, elapsed))
+
+
 def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
     try:
         event = build_event(_context(runtime), item, _fetch)
     except CanonryError as exc:
-        finish(runtime.engine, item, InboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        _finish(runtime, item, InboxStatus.FAILED, f"{type(exc).__name__}: {exc}", 0)
         return
     errors: list[str] = []
     attempts = 0
@@ -113,7 +130,7 @@ def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
         if error is not None:
             errors.append(error)
     status = InboxStatus.DEAD if errors else InboxStatus.DONE
-    finish(runtime.engine, item, status, error="; ".join(errors) or None, attempts=attempts)
+    _finish(runtime, item, status, "; ".join(errors) or None, attempts)
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
@@ -128,7 +145,7 @@ def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -
     if not replay and item.status in (InboxStatus.DONE, InboxStatus.STALE):
         return item.status.value
     if not replay and loaded.stale:
-        finish(runtime.engine, item, InboxStatus.STALE)
+        _finish(runtime, item, InboxStatus.STALE, None, 0)
         return InboxStatus.STALE.value
     _handle(runtime, item, skip)
     return "processed"

@@ -172,3 +172,25 @@ def test_an_item_that_cannot_be_mapped_fails_without_running_handlers(jobs_env: 
     [item] = jobs_env.deliver(body)
     assert jobs_env.wait([item]) == {item: "failed"}
     assert seen == []
+
+
+def test_jobs_report_metrics_on_the_endpoints_registry(jobs_env: JobsEnv) -> None:
+    from webhooks import METRICS_REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return METRICS_REGISTRY.get_sample_value(name, labels) or 0.0
+
+    handlers = HandlerRegistry()
+    handlers.on("invoice.*", name="count_me")(lambda e, *, idempotency_key: None)
+    before = sample("canonry_webhook_jobs_total", status="done")
+    attempts = sample("canonry_webhook_handler_attempts_total", handler="count_me", outcome="ok")
+    jobs_env.launch(handlers)
+    ids = jobs_env.deliver(stripe_event("invoice.paid", "in_m1", now_s()))
+    jobs_env.wait(ids)
+    assert sample("canonry_webhook_jobs_total", status="done") == before + 1
+    assert (
+        sample("canonry_webhook_handler_attempts_total", handler="count_me", outcome="ok")
+        == attempts + 1
+    )
+    assert sample("canonry_webhook_processing_seconds_count", status="done") >= 1
+    assert METRICS_REGISTRY.get_sample_value("canonry_webhook_queue_depth") == 0.0

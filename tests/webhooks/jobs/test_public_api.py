@@ -12,11 +12,12 @@ import webhooks.jobs
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(webhooks.jobs.__all__) == sorted([
-        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "EventPlan", "JobRuntime",
-        "JobSettings", "ObjectStateRow", "WorkerRow", "build_event", "current_runtime",
-        "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items", "enqueue_workflow",
-        "idempotency_key", "launch_dbos", "plan_for", "prepare_dbos", "process_item", "purge",
-        "replay", "succeeded_handlers", "take_over_dead_workers",
+        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "EventPlan", "JobMetrics",
+        "JobRuntime", "JobSettings", "ObjectStateRow", "WorkerRow", "build_event",
+        "current_runtime", "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items",
+        "enqueue_workflow", "idempotency_key", "job_metrics", "launch_dbos", "plan_for",
+        "prepare_dbos", "process_item", "purge", "replay", "succeeded_handlers",
+        "take_over_dead_workers",
     ])  # fmt: skip
     assert sorted(webhooks.handlers.__all__) == sorted([
         "DEFAULT_HANDLERS", "ENTRY_POINT_GROUP", "Handler", "HandlerFunc", "HandlerRegistry",
