@@ -8,6 +8,7 @@ DBOS is a process-wide singleton: one ``JobRuntime`` per process at a time.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,7 +155,11 @@ def launch_dbos(
     Registry (adapters, credential store). Returns the runtime; call ``shutdown()``.
     """
     global _CURRENT
-    settings = settings or JobSettings.from_env(database_url=database_url)
+    if settings is None:
+        settings = JobSettings.from_env(database_url=database_url)
+        if role == "serve" and not os.environ.get("CANONRY_EXECUTOR_ID"):
+            # a `canonry worker` on the same host keeps the plain host name
+            settings = settings.model_copy(update={"executor_id": f"{settings.executor_id}-serve"})
     raw_url = database_url or settings.database_url or database_url_from_env()
     url = prepare_dbos(raw_url, settings.dbos_schema)
     if process is None:
