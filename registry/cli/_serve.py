@@ -28,7 +28,7 @@ def serve(
         None,
         "--public-url",
         envvar="CANONRY_PUBLIC_URL",
-        help="scheme://host[/prefix] vendors call (HubSpot signs the full URL).",
+        help="Public URL vendors call: scheme://host or scheme://host/prefix (HubSpot signs it).",
         show_default=False,
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
