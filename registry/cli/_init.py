@@ -24,6 +24,7 @@ def init(
     """Create the database, apply migrations and create the local encryption key file."""
     import vault
     from registry import Registry, create_engine, database_url_from_env, upgrade
+    from webhooks.jobs import JobSettings, prepare_dbos
 
     current = state(ctx)
     url = current.database_url or database_url_from_env()
@@ -37,6 +38,9 @@ def init(
         typer.echo(f"database {shown}: already at revision {after}")
     else:
         typer.echo(f"database {shown}: migrated {before or 'empty'} -> {after}")
+    jobs = JobSettings.from_env(database_url=url)
+    prepare_dbos(url, jobs.dbos_schema)
+    typer.echo(f"webhook job queue (DBOS tables, schema {jobs.dbos_schema}): ready")
     path, created = vault.init_local_keyring(key_file)
     typer.echo(f"key file {path}: {'created (mode 0600)' if created else 'exists, kept'}")
     with Registry(url, tenant=current.tenant, adapters={}) as registry:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from registry import head_revision
@@ -47,6 +48,10 @@ def test_init_is_idempotent_and_says_what_it_did(cli_env: dict[str, str]) -> Non
     assert "migrated empty ->" not in out  # the fixture database is migrated already
     assert f"already at revision {head_revision()}" in out
     assert "created (mode 0600)" in out
+    assert "webhook job queue (DBOS tables" in out
+    engine = sa.create_engine(cli_env["CANONRY_DATABASE_URL"])
+    assert "workflow_status" in sa.inspect(engine).get_table_names()  # replay works before serve
+    engine.dispose()
     key_file = Path(cli_env["CANONRY_KEY_FILE"])
     assert key_file.stat().st_mode & 0o777 == 0o600
     code, out, _ = canonry("init")
