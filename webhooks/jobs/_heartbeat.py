@@ -2,10 +2,12 @@
 
 DBOS recovers a process's own PENDING workflows when it starts again with the same
 executor id. Work of a worker that never comes back is taken over here: every worker
-beats (``canonry_webhook_workers.heartbeat_at``) and watches the others. A worker that
-fell silent for ``dead_after`` seconds, or whose process is gone from this host, is
-claimed by exactly one survivor (the one whose DELETE of its row succeeds), which asks
-DBOS to re-enqueue the dead executor's PENDING workflows; any live worker then runs them.
+beats (``canonry_webhook_workers.heartbeat_at``) and watches the others. A worker on
+another host is dead when it fell silent for ``dead_after`` seconds; one on this host
+when its process is gone (a late heartbeat on a loaded host is not a death, and taking
+over a live worker runs its jobs twice). A dead worker is claimed by exactly one
+survivor (the one whose DELETE of its row succeeds), which asks DBOS to re-enqueue the
+dead executor's PENDING workflows; any live worker then runs them.
 """
 
 from __future__ import annotations
@@ -42,11 +44,22 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _dead(row: Any, cutoff: datetime) -> bool:
-    host, pid, beat = row.hostname, row.pid, row.heartbeat_at
+_HUNG_FACTOR = 20
+"""A live process on this host is taken over only after ``dead_after`` times this."""
+
+
+def _dead(row: Any, cutoff: datetime, dead_after: float) -> bool:
+    """Elsewhere: silent since before ``cutoff``. On this host, the process decides (a
+    loaded host delays heartbeats, not deaths) unless it stayed silent ``_HUNG_FACTOR``
+    times longer (hung, or its pid now belongs to another container of this host name)."""
+    beat = row.heartbeat_at
     if beat.tzinfo is None:
         beat = beat.replace(tzinfo=cutoff.tzinfo)
-    return beat < cutoff or (host == _HOST and not _process_alive(pid))
+    if row.hostname != _HOST:
+        return bool(beat < cutoff)
+    if not _process_alive(row.pid):
+        return True
+    return bool(beat < cutoff - timedelta(seconds=dead_after * (_HUNG_FACTOR - 1)))
 
 
 def _select_workers() -> Any:
@@ -60,7 +73,7 @@ def claim_executor(engine: Engine, executor_id: str, dead_after: float = 15.0) -
     cutoff = utcnow() - timedelta(seconds=dead_after)
     with engine.begin() as conn:
         row = conn.execute(_select_workers().where(WORKERS.c.executor_id == executor_id)).first()
-        if row is not None and not _dead(row, cutoff) and row.pid != os.getpid():
+        if row is not None and not _dead(row, cutoff, dead_after) and row.pid != os.getpid():
             raise ConfigurationError(
                 f"a worker with executor id {executor_id!r} is running "
                 f"({row.hostname}, pid {row.pid})",
@@ -111,7 +124,7 @@ def take_over_dead_workers(engine: Engine, me: str, dead_after: float) -> list[s
         rows = conn.execute(_select_workers().where(WORKERS.c.executor_id != me)).all()
     claimed: list[str] = []
     for row in rows:
-        if not _dead(row, cutoff):
+        if not _dead(row, cutoff, dead_after):
             continue
         with engine.begin() as conn:
             gone = conn.execute(

@@ -25,9 +25,10 @@ __all__ = [
 APP_NAME = "canonry"
 QUEUE_NAME = "canonry-webhooks"
 WORKFLOW_NAME = "canonry.webhooks.process_item"
-APP_VERSION = "canonry-webhooks-1"
+APP_VERSION = "canonry-webhooks-2"
 """Fixed, so workers with different handler modules still share (and recover) one queue.
-Bump it only when the workflow's step sequence changes incompatibly."""
+Bump it only when the workflow's step sequence changes incompatibly (2: the admission
+decision became the first step); drain the older workers' jobs before retiring them."""
 
 _ENV = {
     "database_url": "CANONRY_DATABASE_URL",

@@ -1,6 +1,8 @@
 """The durable job: one DBOS workflow per inbox item (workflow id = item id).
 
-1. load the item; an event older than its object's newest admitted one is ``stale``;
+1. decide admission once, as a DBOS step: an event older than its object's newest
+   admitted one is ``stale``; a job that runs again (recovered or taken over) replays
+   the recorded decision, so a newer event admitted meanwhile cannot make it stale;
 2. build the canonical ``Event`` (HubSpot: fetch the object in a retried step);
 3. run each matching handler as its own DBOS step, retried with exponential backoff up
    to the handler's ``max_attempts``, with the idempotency key ``"{item_id}:{handler}"``;
@@ -32,9 +34,13 @@ from webhooks.jobs._metrics import job_metrics
 from webhooks.jobs._runtime import JobRuntime, current_runtime
 from webhooks.jobs._settings import WORKFLOW_NAME
 
-__all__ = ["HANDLER_STEP_PREFIX", "idempotency_key", "process_item"]
+__all__ = ["GATE_STEP", "HANDLER_STEP_PREFIX", "idempotency_key", "process_item"]
 
 HANDLER_STEP_PREFIX = "handler:"
+GATE_STEP = "admission"
+_ADMIT = "admit"
+_MISSING = "missing"
+_FINISHED = (InboxStatus.DONE, InboxStatus.DEAD, InboxStatus.FAILED)
 _log = logging.getLogger("canonry.webhooks.jobs")
 _CONTEXT_LOCK = threading.Lock()
 
@@ -133,19 +139,43 @@ def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
     _finish(runtime, item, status, "; ".join(errors) or None, attempts)
 
 
+def _decide(runtime: JobRuntime, item_id: str, replay: bool) -> str:
+    """The admission decision: ``missing``, a final status already reached, ``stale``, or
+    ``admit``."""
+    loaded = load(runtime.engine, item_id)
+    if loaded is None:
+        return _MISSING
+    if not replay and loaded.item.status in (InboxStatus.DONE, InboxStatus.STALE):
+        return loaded.item.status.value
+    if not replay and loaded.stale:
+        return InboxStatus.STALE.value
+    return _ADMIT
+
+
+def _admission(runtime: JobRuntime, item_id: str, replay: bool) -> str:
+    """Decide once per job, as a DBOS step: a job that runs again (recovered, taken over)
+    gets the recorded answer, not one changed by a newer event admitted in between."""
+    options: Any = {"name": GATE_STEP, "retries_allowed": False}
+    decision: str = DBOS.run_step(options, _decide, runtime, item_id, replay)
+    return decision
+
+
 @DBOS.workflow(name=WORKFLOW_NAME)
 def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -> str:
     """Process inbox item ``item_id``; returns the item's final status."""
     runtime = current_runtime()
-    loaded = load(runtime.engine, item_id)
+    decision = _admission(runtime, item_id, replay)
+    loaded = load(runtime.engine, item_id) if decision != _MISSING else None
     if loaded is None:
         _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
-        return "missing"
+        return _MISSING
     item = loaded.item
-    if not replay and item.status in (InboxStatus.DONE, InboxStatus.STALE):
-        return item.status.value
-    if not replay and loaded.stale:
+    if decision == InboxStatus.STALE.value and item.status is not InboxStatus.STALE:
         _finish(runtime, item, InboxStatus.STALE, None, 0)
         return InboxStatus.STALE.value
+    if decision != _ADMIT:
+        return decision
+    if not replay and item.status in _FINISHED:
+        return item.status.value  # an earlier run of this job finished it
     _handle(runtime, item, skip)
     return "processed"

@@ -1,0 +1,85 @@
+"""Ordering survives a job running again: the admission decision is durable, and a live
+worker's jobs are never taken over (which is what makes a job run again while it runs)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from dbos import DBOS
+
+from canonical import Event
+from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
+from webhooks import InboxStatus, get_item
+from webhooks.handlers import HandlerRegistry
+from webhooks.jobs import take_over_dead_workers
+from webhooks.jobs._gate import finish
+from webhooks.jobs._tables import OBJECT_STATE, WORKERS, utcnow
+
+
+def _until(condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def test_a_job_run_again_keeps_its_admission_after_a_newer_event_was_admitted(
+    jobs_env: JobsEnv,
+) -> None:
+    handlers = HandlerRegistry()
+    calls: list[str] = []
+    release = threading.Event()
+
+    @handlers.on("customer.*", name="slow")
+    def slow(event: Event, *, idempotency_key: str) -> None:
+        calls.append(idempotency_key)
+        release.wait(30)
+
+    jobs_env.launch(handlers)
+    t = now_s()
+    [older] = jobs_env.deliver(stripe_event("customer.updated", "cus_order", t - 10))
+    _until(lambda: len(calls) == 1)  # admitted, its handler is running
+    with jobs_env.engine.connect() as conn:
+        item = get_item(conn, older)
+    assert item is not None
+    newer = dataclasses.replace(
+        item,
+        id="newer000000000000000000000000000",
+        occurred_at=item.occurred_at + timedelta(seconds=5),
+    )
+    finish(jobs_env.engine, newer, InboxStatus.DONE)  # a newer event about it was admitted
+    # the job runs again (recovery of its executor) while its first run is still going
+    DBOS._recover_pending_workflows(["test-worker"])
+    _until(lambda: len(calls) == 2 or jobs_env.statuses()[older] != "received")
+    release.set()
+    assert jobs_env.wait([older]) == {older: "done"}
+    assert calls == [f"{older}:slow", f"{older}:slow"]  # at least once, with one key
+    with jobs_env.engine.connect() as conn:
+        mark = conn.execute(sa.select(OBJECT_STATE.c.item_id)).scalar_one()
+    assert mark == newer.id
+
+
+def test_a_live_worker_on_this_host_with_a_late_heartbeat_is_not_taken_over(
+    jobs_env: JobsEnv,
+) -> None:
+    jobs_env.launch(HandlerRegistry())
+    with jobs_env.engine.begin() as conn:
+        conn.execute(
+            WORKERS.insert().values(
+                executor_id="w-slow",
+                hostname=socket.gethostname(),
+                pid=os.getpid(),  # alive: only its heartbeat thread is late (a loaded host)
+                heartbeat_at=utcnow() - timedelta(minutes=2),
+            )
+        )
+    assert take_over_dead_workers(jobs_env.engine, "test-worker", 15.0) == []
+    with jobs_env.engine.connect() as conn:
+        ids = set(conn.execute(sa.select(WORKERS.c.executor_id)).scalars())
+    assert "w-slow" in ids
