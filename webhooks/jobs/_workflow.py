@@ -80,7 +80,8 @@ def _fetch(item: InboxItem, stream: str) -> dict[str, Any] | None:
     return found
 
 
-def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> None:
+def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> int:
+    """One attempt; returns the attempts the step made, which DBOS records with it."""
     attempts[0] += 1
     try:
         handler.func(event, idempotency_key=key)
@@ -88,10 +89,14 @@ def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> None
         job_metrics().attempts.labels(handler.name, "error").inc()
         raise
     job_metrics().attempts.labels(handler.name, "ok").inc()
+    return attempts[0]
 
 
 def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | None, int]:
-    """Run one handler as a retried step; return (error or None, attempts made here)."""
+    """Run one handler as a retried step; return (error or None, attempts it made).
+
+    A step that already finished in an earlier run of the job is replayed: its attempts
+    come from the recorded outcome, so a job resumed after a crash still counts them."""
     counter = [0]
     options: Any = {
         "name": f"{HANDLER_STEP_PREFIX}{handler.name}",
@@ -102,12 +107,15 @@ def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | No
     }
     key = idempotency_key(item_id, handler.name)
     try:
-        DBOS.run_step(options, _call, handler, event, key, counter)
+        made: int = DBOS.run_step(options, _call, handler, event, key, counter)
     except Exception as exc:
         errors = getattr(exc, "errors", None)  # DBOSMaxStepRetriesExceeded keeps each attempt's
-        last = errors[-1] if isinstance(errors, list) and errors else exc
-        return f"{handler.name}: {type(last).__name__}: {last}", counter[0]
-    return None, counter[0]
+        if isinstance(errors, list) and errors:
+            last, tried = errors[-1], len(errors)
+        else:  # one attempt (or a replayed failure, which made at least one)
+            last, tried = exc, max(counter[0], 1)
+        return f"{handler.name}: {type(last).__name__}: {last}", tried
+    return None, made
 
 
 def _finish(

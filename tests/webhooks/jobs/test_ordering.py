@@ -83,3 +83,34 @@ def test_a_live_worker_on_this_host_with_a_late_heartbeat_is_not_taken_over(
     with jobs_env.engine.connect() as conn:
         ids = set(conn.execute(sa.select(WORKERS.c.executor_id)).scalars())
     assert "w-slow" in ids
+
+
+def test_a_job_resumed_after_a_handler_finished_still_counts_its_attempts(
+    jobs_env: JobsEnv,
+) -> None:
+    handlers = HandlerRegistry()
+    second_calls: list[str] = []
+    release = threading.Event()
+    handlers.on("customer.*", name="first")(lambda event, *, idempotency_key: None)
+
+    @handlers.on("customer.*", name="second")
+    def second(event: Event, *, idempotency_key: str) -> None:
+        second_calls.append(idempotency_key)
+        if len(second_calls) == 1:
+            release.wait(30)  # the first run stops here, "first" already recorded
+
+    jobs_env.launch(handlers)
+    [item] = jobs_env.deliver(stripe_event("customer.updated", "cus_attempts", now_s()))
+    _until(lambda: len(second_calls) == 1)
+    DBOS._recover_pending_workflows(["test-worker"])  # resumed: "first" is replayed
+    assert jobs_env.wait([item]) == {item: "done"}
+    with jobs_env.engine.connect() as conn:
+        found = get_item(conn, item)
+    release.set()
+    assert found is not None
+    assert found.attempts == 2  # first (recorded in the earlier run) + second (this run)
+    assert DBOS.retrieve_workflow(item).get_result() == "processed"
+    with jobs_env.engine.connect() as conn:
+        after = get_item(conn, item)
+    assert after is not None
+    assert (after.status, after.attempts) == (InboxStatus.DONE, 2)  # the parked run adds none
