@@ -114,3 +114,19 @@ def test_a_job_resumed_after_a_handler_finished_still_counts_its_attempts(
         after = get_item(conn, item)
     assert after is not None
     assert (after.status, after.attempts) == (InboxStatus.DONE, 2)  # the parked run adds none
+
+
+def test_a_worker_on_this_host_silent_twenty_times_too_long_is_taken_over(
+    jobs_env: JobsEnv,
+) -> None:
+    jobs_env.launch(HandlerRegistry())
+    with jobs_env.engine.begin() as conn:
+        conn.execute(
+            WORKERS.insert().values(
+                executor_id="w-hung",
+                hostname=socket.gethostname(),
+                pid=os.getpid(),  # alive, but silent far beyond 20 x dead_after: hung
+                heartbeat_at=utcnow() - timedelta(seconds=15.0 * 20 + 60),
+            )
+        )
+    assert take_over_dead_workers(jobs_env.engine, "test-worker", 15.0) == ["w-hung"]
