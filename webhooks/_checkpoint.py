@@ -21,14 +21,6 @@ __all__ = ["WalCheckpointer"]
 _log = logging.getLogger("canonry.webhooks")
 
 
-def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    try:
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-    finally:
-        cursor.close()
-
-
 class WalCheckpointer:
     """Checkpoints a SQLite engine's WAL in a background thread (no-op on other databases)."""
 
@@ -38,13 +30,27 @@ class WalCheckpointer:
         self.enabled = engine.dialect.name == "sqlite"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._active = False
+        if self.enabled:
+            # Listen once, here, and switch with a flag: adding or removing a listener while
+            # other threads open connections mutates SQLAlchemy's listener list under them.
+            sa.event.listen(engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        if not self._active:
+            return
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        finally:
+            cursor.close()
 
     def start(self) -> None:
         """Take over checkpointing: from now on this engine's connections never autocheckpoint."""
         if not self.enabled or self._thread is not None:
             return
-        sa.event.listen(self.engine, "connect", _no_autocheckpoint)
-        self.engine.dispose()  # pooled connections made before the listener reconnect with it
+        self._active = True
+        self.engine.dispose()  # pooled connections made before the switch reconnect with it
         self._thread = threading.Thread(
             target=self._run, name="canonry-wal-checkpoint", daemon=True
         )
@@ -55,7 +61,7 @@ class WalCheckpointer:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-            sa.event.remove(self.engine, "connect", _no_autocheckpoint)
+            self._active = False
             self.checkpoint()
             self.engine.dispose()  # back to SQLite's default on every connection
 
