@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Self
+from collections.abc import Callable, Mapping
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from canonical import ConfigurationError
 
-__all__ = ["DEFAULT_MAX_BODY", "WebhookSettings"]
+__all__ = ["DEFAULT_MAX_BODY", "WebhookSettings", "settings_from_env"]
+
+_S = TypeVar("_S", bound=BaseModel)
 
 DEFAULT_MAX_BODY = 1024 * 1024
 """Deliveries larger than this (bytes) are refused with 413 unless configured otherwise."""
@@ -66,24 +68,39 @@ class WebhookSettings(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Settings from ``CANONRY_*`` variables; keyword arguments win over them."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, var in _ENV.items():
-            raw = env.get(var)
-            if raw is not None and raw.strip():
-                values[name] = _coerce(name, raw.strip())
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            where = "; ".join(
-                f"{_ENV.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigurationError(
-                f"invalid webhook settings: {where}",
-                hint="fix the environment variable or argument named",
-            ) from None
+        return settings_from_env(
+            cls, _ENV, environ, overrides, what="webhook settings", coerce=_coerce
+        )
+
+
+def settings_from_env(
+    cls: type[_S],
+    names: Mapping[str, str],
+    environ: Mapping[str, str] | None,
+    overrides: Mapping[str, Any],
+    *,
+    what: str,
+    coerce: Callable[[str, str], Any] = lambda _name, raw: raw,
+) -> _S:
+    """Build ``cls`` from the environment variables ``names`` (field -> variable) and
+    ``overrides`` (which win); a bad value is a ``ConfigurationError`` naming the variable."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, var in names.items():
+        raw = env.get(var)
+        if raw is not None and raw.strip():
+            values[name] = coerce(name, raw.strip())
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        where = "; ".join(
+            f"{names.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(
+            f"invalid {what}: {where}", hint="fix the environment variable or option named"
+        ) from None
 
 
 def _coerce(name: str, raw: str) -> Any:

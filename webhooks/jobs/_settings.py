@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Mapping
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from canonical import ConfigurationError
+from webhooks._settings import settings_from_env
 
 __all__ = [
     "APP_NAME",
@@ -62,22 +62,7 @@ class JobSettings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {
-            name: env[var].strip() for name, var in _ENV.items() if env.get(var, "").strip()
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            where = "; ".join(
-                f"{_ENV.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigurationError(
-                f"invalid worker settings: {where}",
-                hint="fix the environment variable or option named",
-            ) from None
+        return settings_from_env(cls, _ENV, environ, overrides, what="worker settings")
 
 
 def dbos_database_url(url: str) -> str:
