@@ -193,17 +193,6 @@ from webhooks_jobs import add_arguments as _job_arguments  # noqa: E402
 SECTIONS.update(_JOB_SECTIONS)
 
 
-def _processing_half(parser: argparse.ArgumentParser) -> None:
-    """The job side's sections (benchmarks/webhooks_jobs.py) join the run when present."""
-    try:
-        from benchmarks import webhooks_jobs
-    except ImportError as exc:
-        print(f"(processing half not available: {exc})", file=sys.stderr)
-        return
-    SECTIONS.update(webhooks_jobs.SECTIONS)
-    webhooks_jobs.add_arguments(parser)
-
-
 def main(argv: list[str] | None = None) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--bare-server", type=int)
@@ -228,7 +217,6 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure `canonry serve` processing the jobs in-process (no-op handlers)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    _processing_half(parser)  # may redefine --rounds (same meaning: best of N)
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     args = parser.parse_args(argv)
     results = {name: SECTIONS[name](args) for name in (args.only or list(SECTIONS))}

@@ -39,6 +39,15 @@ if str(REPO) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 from dbos import DBOS  # noqa: E402
+from jobs_setup import (  # noqa: E402
+    database,
+    deliver,
+    done_items,
+    done_workflows,
+    enqueue_bare,
+    inbox_items,
+    wait_for,
+)
 
 from webhooks.handlers import HandlerRegistry  # noqa: E402
 
@@ -61,119 +70,6 @@ def noop_workflow(item_id: str) -> str:
     return item_id
 
 
-# -- setup ------------------------------------------------------------------------------
-def _database(url: str, key_file: Path, schema: str = "dbos") -> tuple[sa.Engine, str]:
-    """Migrate ``url``, add a Stripe connection; returns (engine, connection id)."""
-    from registry import Registry, create_engine, upgrade
-    from vault import LocalCredentialStore, LocalKeyring
-    from webhooks.jobs import prepare_dbos
-
-    engine = create_engine(url)
-    upgrade(engine)
-    prepare_dbos(url, schema)
-    keyring = LocalKeyring.from_env({"CANONRY_KEY_FILE": str(key_file)}, create=True)
-    store = LocalCredentialStore(engine, keyring, create_table=False)
-    with Registry(url, tenant="bench", credentials=store) as registry:
-        conn = registry.add_connection("bench", "stripe", credentials={"api_key": "sk_test_b"})
-    return engine, conn.id
-
-
-def _items(connection_id: str, n: int) -> list[Any]:
-    from webhooks import NewInboxItem
-    from webhooks._samples import stripe_event
-    from webhooks._split import split_stripe
-
-    out = []
-    for _ in range(n):
-        event = stripe_event("invoice.paid")
-        event["data"]["object"]["id"] = f"in_bench_{uuid.uuid4().hex[:16]}"  # N objects
-        body = json.dumps(event, separators=(",", ":")).encode()
-        [draft] = split_stripe(body)
-        out.append(
-            NewInboxItem(
-                tenant="bench",
-                connection_id=connection_id,
-                adapter="stripe",
-                vendor_event_id=draft.vendor_event_id,
-                vendor_event_type=draft.vendor_event_type,
-                object_type=draft.object_type,
-                object_id=draft.object_id,
-                occurred_at=draft.occurred_at,
-                body=draft.body,
-            )
-        )
-    return out
-
-
-def _deliver(engine: sa.Engine, items: list[Any], schema: str = "dbos") -> None:
-    from webhooks import insert_items
-    from webhooks.jobs import enqueue_items
-
-    with engine.begin() as conn:
-        new = set(insert_items(conn, items))
-        enqueue_items(conn, [i.ref() for i in items if i.id in new], schema=schema)
-
-
-def _enqueue_bare(engine: sa.Engine, n: int) -> list[str]:
-    from dbos import EnqueueOptions
-
-    from webhooks.jobs import APP_NAME, QUEUE_NAME, dbos_client
-
-    client = dbos_client(engine)
-    ids = [uuid.uuid4().hex for _ in range(n)]
-    with engine.begin() as conn:
-        for wid in ids:
-            options = EnqueueOptions(
-                workflow_name="bench.noop_workflow",
-                queue_name=QUEUE_NAME,
-                workflow_id=wid,
-                queue_partition_key=wid,
-                application_name=APP_NAME,
-            )
-            client.enqueue_in_transaction(conn, options, wid)
-    return ids
-
-
-def _wait(count: Callable[[], int], n: int, timeout: float = 600) -> float:
-    start = time.perf_counter()
-    while count() < n:
-        if time.perf_counter() - start > timeout:
-            raise SystemExit(f"benchmark: jobs did not finish within {timeout}s")
-        time.sleep(0.02)
-    return time.perf_counter() - start
-
-
-def _done_items(engine: sa.Engine, ids: list[str]) -> Callable[[], int]:
-    table = sa.table("canonry_webhook_inbox", sa.column("id"), sa.column("status"))
-    query = (
-        sa.select(table.c.status, sa.func.count())
-        .where(table.c.status.notin_(["received", "processing"]), table.c.id.in_(ids))
-        .group_by(table.c.status)
-    )
-
-    def count() -> int:
-        with engine.connect() as conn:
-            found = {str(s): int(c) for s, c in conn.execute(query).all()}
-        if set(found) - {"done"}:
-            raise SystemExit(f"benchmark: jobs ended {found}, not all done")
-        return found.get("done", 0)
-
-    return count
-
-
-def _done_workflows(engine: sa.Engine, ids: list[str]) -> Callable[[], int]:
-    table = sa.table("workflow_status", sa.column("workflow_uuid"), sa.column("status"))
-    query = sa.select(sa.func.count()).where(
-        table.c.status == "SUCCESS", table.c.workflow_uuid.in_(ids)
-    )
-
-    def count() -> int:
-        with engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    return count
-
-
 # -- sections ---------------------------------------------------------------------------
 def process(args: argparse.Namespace) -> dict[str, Any]:
     """SQLite: Canonry's processed events/s next to bare DBOS no-op workflows."""
@@ -183,22 +79,23 @@ def process(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="canonry-bench-jobs-") as tmp:
         url = f"sqlite:///{tmp}/canonry.db"
         os.environ["CANONRY_KEY_FILE"] = f"{tmp}/keys.json"  # the jobs read credentials
-        engine, connection_id = _database(url, Path(tmp) / "keys.json")
+        engine, connection_id = database(url, Path(tmp) / "keys.json")
         settings = JobSettings(
             database_url=url, executor_id="bench", concurrency=args.worker_concurrency
         )
         runtime = launch_dbos(url, role="worker", settings=settings, handlers=HANDLERS)
         rates: dict[str, list[float]] = {"bare DBOS no-op workflow": [], "canonry job": []}
         try:
-            _deliver(engine, _items(connection_id, 100))  # warm-up: caches, mappings
+            deliver(engine, inbox_items(connection_id, 100))  # warm-up: caches, mappings
             time.sleep(2)
             for _ in range(args.rounds):
-                ids = _enqueue_bare(engine, n)
-                rates["bare DBOS no-op workflow"].append(n / _wait(_done_workflows(engine, ids), n))
-                items = _items(connection_id, n)
-                _deliver(engine, items)
-                done = _done_items(engine, [i.id for i in items])
-                rates["canonry job"].append(n / _wait(done, n))
+                ids = enqueue_bare(engine, n)
+                bare = n / wait_for(done_workflows(engine, ids), n)
+                rates["bare DBOS no-op workflow"].append(bare)
+                items = inbox_items(connection_id, n)
+                deliver(engine, items)
+                done = done_items(engine, [i.id for i in items])
+                rates["canonry job"].append(n / wait_for(done, n))
         finally:
             runtime.shutdown(timeout=0)
             engine.dispose()
@@ -238,15 +135,15 @@ def _worker(
 
 
 def _drain(engine: sa.Engine, connection_id: str, schema: str, n: int) -> float:
-    items = _items(connection_id, n)
-    _deliver(engine, items, schema)
-    return n / _wait(_done_items(engine, [i.id for i in items]), n)
+    items = inbox_items(connection_id, n)
+    deliver(engine, items, schema)
+    return n / wait_for(done_items(engine, [i.id for i in items]), n)
 
 
 def _pg_rate(
     url: str, schema: str, tmp: Path, workers: int, args: argparse.Namespace
 ) -> list[float]:
-    engine, connection_id = _database(url, tmp / "keys.json", schema)
+    engine, connection_id = database(url, tmp / "keys.json", schema)
     n, rounds, concurrency = args.pg_items, args.rounds, args.worker_concurrency
     procs = [_worker(url, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log", concurrency)
              for i in range(workers)]  # fmt: skip
