@@ -81,7 +81,10 @@ def process(args: argparse.Namespace) -> dict[str, Any]:
         os.environ["CANONRY_KEY_FILE"] = f"{tmp}/keys.json"  # the jobs read credentials
         engine, connection_id = database(url, Path(tmp) / "keys.json")
         settings = JobSettings(
-            database_url=url, executor_id="bench", concurrency=args.worker_concurrency
+            database_url=url,
+            executor_id="bench",
+            concurrency=args.worker_concurrency,
+            polling_interval=args.poll,
         )
         runtime = launch_dbos(url, role="worker", settings=settings, handlers=HANDLERS)
         rates: dict[str, list[float]] = {"bare DBOS no-op workflow": [], "canonry job": []}
@@ -89,12 +92,13 @@ def process(args: argparse.Namespace) -> dict[str, Any]:
             deliver(engine, inbox_items(connection_id, 100))  # warm-up: caches, mappings
             time.sleep(2)
             for _ in range(args.rounds):
-                ids = enqueue_bare(engine, n)
-                bare = n / wait_for(done_workflows(engine, ids), n)
+                finished = done_workflows(engine)
+                enqueue_bare(engine, n)
+                bare = n / wait_for(finished, n)
                 rates["bare DBOS no-op workflow"].append(bare)
                 items = inbox_items(connection_id, n)
+                done = done_items(engine)
                 deliver(engine, items)
-                done = done_items(engine, [i.id for i in items])
                 rates["canonry job"].append(n / wait_for(done, n))
         finally:
             runtime.shutdown(timeout=0)
@@ -136,8 +140,9 @@ def _worker(
 
 def _drain(engine: sa.Engine, connection_id: str, schema: str, n: int) -> float:
     items = inbox_items(connection_id, n)
+    done = done_items(engine)
     deliver(engine, items, schema)
-    return n / wait_for(done_items(engine, [i.id for i in items]), n)
+    return n / wait_for(done, n)
 
 
 def _pg_rate(
@@ -198,6 +203,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pg-items", type=int, default=800, help="PostgreSQL backlog size")
     parser.add_argument("--rounds", type=int, default=2, help="repetitions (best is kept)")
     parser.add_argument("--worker-concurrency", type=int, default=16, help="jobs at once")
+    parser.add_argument("--poll", type=float, default=0.05, help="queue polling interval (s)")
 
 
 def main(argv: list[str] | None = None) -> int:
