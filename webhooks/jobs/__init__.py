@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from webhooks.jobs._events import build_event
     from webhooks.jobs._heartbeat import take_over_dead_workers
     from webhooks.jobs._metrics import JobMetrics, job_metrics
+    from webhooks.jobs._run import idempotency_key
     from webhooks.jobs._runtime import JobRuntime, current_runtime, launch_dbos, prepare_dbos
     from webhooks.jobs._settings import (
         APP_NAME,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     )
     from webhooks.jobs._tables import ObjectStateRow, WorkerRow
     from webhooks.jobs._vendors import EventPlan, plan_for
-    from webhooks.jobs._workflow import idempotency_key, process_item
+    from webhooks.jobs._workflow import process_item
 
 __all__ = [
     "APP_NAME",
@@ -84,7 +85,7 @@ _HOMES = {
     "WorkerRow": "_tables",
     "EventPlan": "_vendors",
     "plan_for": "_vendors",
-    "idempotency_key": "_workflow",
+    "idempotency_key": "_run",
     "process_item": "_workflow",
 }
 

@@ -16,11 +16,10 @@ from sqlalchemy.engine import Engine
 from canonical import NotFoundInRegistry
 from webhooks._inbox import INBOX, InboxItem, InboxItemRef, InboxStatus, get_item
 from webhooks.jobs._enqueue import dbos_client, enqueue_workflow
+from webhooks.jobs._run import FIRST_PASS_STEP, HANDLER_STEP_PREFIX
 from webhooks.jobs._tables import utcnow
 
 __all__ = ["dead_letters", "purge", "replay", "succeeded_handlers"]
-
-_HANDLER_STEP = "handler:"
 
 
 def _item(engine: Engine, item_id: str, tenant: str | None) -> InboxItem:
@@ -43,14 +42,20 @@ def _runs(client: Any, item_ids: str | list[str]) -> list[str]:
 
 
 def succeeded_handlers(engine: Engine, item_id: str, schema: str | None = None) -> list[str]:
-    """Handlers whose step finished without error in any earlier run of the item."""
+    """Handlers that succeeded in an earlier run of the item, as its steps recorded: the
+    first pass of a replay or of a run where a handler failed, and retries that ended
+    without error. A first run whose handlers all succeeded records none: replaying such a
+    ``done`` item runs its handlers again, with the same idempotency keys."""
     client = dbos_client(engine, schema)
     done: set[str] = set()
     for workflow_id in _runs(client, item_id):
         for step in client.list_workflow_steps(workflow_id):
             name = str(step["function_name"])
-            if name.startswith(_HANDLER_STEP) and step["error"] is None:
-                done.add(name[len(_HANDLER_STEP) :])
+            output = step["output"]
+            if name == FIRST_PASS_STEP and isinstance(output, dict):
+                done.update(str(n) for n in output.get("succeeded", ()))
+            elif name.startswith(HANDLER_STEP_PREFIX) and step["error"] is None:
+                done.add(name[len(HANDLER_STEP_PREFIX) :])
     return sorted(done)
 
 
@@ -59,8 +64,9 @@ def replay(
 ) -> str:
     """Process item ``item_id`` again as a new job ``{item_id}:replay:{n}``; return its id.
 
-    Handlers that already succeeded for the item are skipped; the others run with the
-    same idempotency keys as before. The stale check is skipped: replay is deliberate.
+    Handlers known to have succeeded for the item (``succeeded_handlers``) are skipped;
+    the others run with the same idempotency keys as before. The stale check is skipped:
+    replay is deliberate.
     """
     item = _item(engine, item_id, tenant)
     client = dbos_client(engine, schema)

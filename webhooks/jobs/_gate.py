@@ -75,11 +75,14 @@ def _upsert(dialect: str) -> Any:
     )
 
 
+_UNFINISHED = (InboxStatus.RECEIVED.value, InboxStatus.PROCESSING.value)
+
+
 @cache
 def _update() -> sa.Update:
     return (
         INBOX.update()
-        .where(INBOX.c.id == sa.bindparam("item_id"))
+        .where(INBOX.c.id == sa.bindparam("item_id"), INBOX.c.status.in_(_UNFINISHED))
         .values(
             status=sa.bindparam("status"),
             last_error=sa.bindparam("last_error"),
@@ -96,15 +99,12 @@ def finish(
     *,
     error: str | None = None,
     attempts: int = 0,
-) -> None:
-    """Record the outcome; an admitted event (done or dead) raises its object's mark."""
+) -> bool:
+    """Record the outcome of an unfinished item; an applied event (done or dead) raises its
+    object's mark. False: the item was already finished (by another run), nothing changed."""
     now = utcnow()
     with engine.begin() as conn:
-        if item.object_id is not None and status in (InboxStatus.DONE, InboxStatus.DEAD):
-            mark = {k: getattr(item, k) for k in _STATE_KEY}
-            mark |= {"occurred_at": item.occurred_at, "item_id": item.id, "updated_at": now}
-            conn.execute(_upsert(conn.dialect.name), mark)
-        conn.execute(
+        updated = conn.execute(
             _update(),
             {
                 "item_id": item.id,
@@ -114,3 +114,10 @@ def finish(
                 "processed_at": now,
             },
         )
+        if updated.rowcount != 1:
+            return False
+        if item.object_id is not None and status in (InboxStatus.DONE, InboxStatus.DEAD):
+            mark = {k: getattr(item, k) for k in _STATE_KEY}
+            mark |= {"occurred_at": item.occurred_at, "item_id": item.id, "updated_at": now}
+            conn.execute(_upsert(conn.dialect.name), mark)
+    return True

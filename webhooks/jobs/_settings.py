@@ -25,10 +25,11 @@ __all__ = [
 APP_NAME = "canonry"
 QUEUE_NAME = "canonry-webhooks"
 WORKFLOW_NAME = "canonry.webhooks.process_item"
-APP_VERSION = "canonry-webhooks-2"
+APP_VERSION = "canonry-webhooks-3"
 """Fixed, so workers with different handler modules still share (and recover) one queue.
 Bump it only when the workflow's step sequence changes incompatibly (2: the admission
-decision became the first step); drain the older workers' jobs before retiring them."""
+decision became the first step; 3: handlers run in a first pass without steps, and only
+failed ones retry as steps); drain the older workers' jobs before retiring them."""
 
 _ENV = {
     "database_url": "CANONRY_DATABASE_URL",

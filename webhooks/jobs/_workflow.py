@@ -1,17 +1,23 @@
 """The durable job: one DBOS workflow per inbox item (workflow id = item id).
 
-1. decide admission once, as a DBOS step: an event older than its object's newest
-   admitted one is ``stale``; a job that runs again (recovered or taken over) replays
-   the recorded decision, so a newer event admitted meanwhile cannot make it stale;
+1. load the item with its object's high-water mark (one read); an event older than the
+   newest one already applied for its object is marked ``stale``;
 2. build the canonical ``Event`` (HubSpot: fetch the object in a retried step);
-3. run each matching handler as its own DBOS step, retried with exponential backoff up
-   to the handler's ``max_attempts``, with the idempotency key ``"{item_id}:{handler}"``;
-4. mark the item ``done``, or ``dead`` with the errors (``failed`` if it cannot be parsed).
+3. run the matching handlers (``webhooks.jobs._run``: a first pass in the job, durable
+   retries as DBOS steps for the ones that failed);
+4. mark the item ``done``, or ``dead`` with the errors (``failed`` if it cannot be parsed),
+   and raise its object's mark, in one transaction.
 
-DBOS checkpoints each finished step, so after a crash the workflow resumes on restart (or
-on another worker) and a handler whose step completed is not run again. A handler killed
-mid-run runs again with the same key: at-least-once execution plus the idempotency key
-gives an exactly-once effect.
+Deciding ``stale`` again when a job runs again (recovered after a crash, or taken over)
+gives the same answer: events about one object share a queue partition that runs one job
+at a time and holds it through crashes and recovery, so no newer event about the object
+can be applied while this job is unfinished. The outcome is written only while the item
+is unfinished: when two runs of one job race (a worker taken over while it still ran), the
+first to finish records the outcome and the other changes nothing.
+
+A worker that crashes mid-job resumes it on restart (or another worker takes it over):
+handlers run at least once, with the same idempotency key, which makes their effect
+exactly-once.
 """
 
 from __future__ import annotations
@@ -24,30 +30,22 @@ from typing import Any
 
 from dbos import DBOS
 
-from canonical import CanonryError, Event
+from canonical import CanonryError
 from webhooks._inbox import InboxItem, InboxStatus
-from webhooks.handlers import Handler
 from webhooks.jobs._context import ConnectionContext
 from webhooks.jobs._events import build_event, fetch_record
 from webhooks.jobs._gate import finish, load
 from webhooks.jobs._metrics import job_metrics
+from webhooks.jobs._run import run_handlers
 from webhooks.jobs._runtime import JobRuntime, current_runtime
 from webhooks.jobs._settings import WORKFLOW_NAME
 
-__all__ = ["GATE_STEP", "HANDLER_STEP_PREFIX", "idempotency_key", "process_item"]
+__all__ = ["process_item"]
 
-HANDLER_STEP_PREFIX = "handler:"
-GATE_STEP = "admission"
-_ADMIT = "admit"
 _MISSING = "missing"
-_FINISHED = (InboxStatus.DONE, InboxStatus.DEAD, InboxStatus.FAILED)
+_FINISHED = (InboxStatus.DONE, InboxStatus.DEAD, InboxStatus.FAILED, InboxStatus.STALE)
 _log = logging.getLogger("canonry.webhooks.jobs")
 _CONTEXT_LOCK = threading.Lock()
-
-
-def idempotency_key(item_id: str, handler: str) -> str:
-    """The key a handler gets for an item: the same on every attempt and replay."""
-    return f"{item_id}:{handler}"
 
 
 def _context(runtime: JobRuntime) -> ConnectionContext:
@@ -80,110 +78,47 @@ def _fetch(item: InboxItem, stream: str) -> dict[str, Any] | None:
     return found
 
 
-def _call(handler: Handler, event: Event, key: str, attempts: list[int]) -> int:
-    """One attempt; returns the attempts the step made, which DBOS records with it."""
-    attempts[0] += 1
-    try:
-        handler.func(event, idempotency_key=key)
-    except Exception:
-        job_metrics().attempts.labels(handler.name, "error").inc()
-        raise
-    job_metrics().attempts.labels(handler.name, "ok").inc()
-    return attempts[0]
-
-
-def _run_handler(handler: Handler, event: Event, item_id: str) -> tuple[str | None, int]:
-    """Run one handler as a retried step; return (error or None, attempts it made).
-
-    A step that already finished in an earlier run of the job is replayed: its attempts
-    come from the recorded outcome, so a job resumed after a crash still counts them."""
-    counter = [0]
-    options: Any = {
-        "name": f"{HANDLER_STEP_PREFIX}{handler.name}",
-        "retries_allowed": handler.max_attempts > 1,
-        "max_attempts": handler.max_attempts,
-        "interval_seconds": handler.retry_interval,
-        "backoff_rate": handler.backoff_rate,
-    }
-    key = idempotency_key(item_id, handler.name)
-    try:
-        made: int = DBOS.run_step(options, _call, handler, event, key, counter)
-    except Exception as exc:
-        errors = getattr(exc, "errors", None)  # DBOSMaxStepRetriesExceeded keeps each attempt's
-        if isinstance(errors, list) and errors:
-            last, tried = errors[-1], len(errors)
-        else:  # one attempt (or a replayed failure, which made at least one)
-            last, tried = exc, max(counter[0], 1)
-        return f"{handler.name}: {type(last).__name__}: {last}", tried
-    return None, made
-
-
 def _finish(
     runtime: JobRuntime, item: InboxItem, status: InboxStatus, error: str | None, attempts: int
 ) -> None:
-    finish(runtime.engine, item, status, error=error, attempts=attempts)
+    if not finish(runtime.engine, item, status, error=error, attempts=attempts):
+        return  # another run of this job finished it first
     metrics = job_metrics()
     metrics.jobs.labels(status.value).inc()
     elapsed = (datetime.now(UTC) - item.received_at).total_seconds()
     metrics.latency.labels(status.value).observe(max(0.0, elapsed))
 
 
-def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str]) -> None:
+def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str], replay: bool) -> None:
     try:
         event = build_event(_context(runtime), item, _fetch)
     except CanonryError as exc:
         _finish(runtime, item, InboxStatus.FAILED, f"{type(exc).__name__}: {exc}", 0)
         return
-    errors: list[str] = []
-    attempts = 0
-    for handler in runtime.handlers.matching(event.type.value, event.vendor_event_type):
-        if handler.name in skip:
-            continue
-        error, made = _run_handler(handler, event, item.id)
-        attempts += made
-        if error is not None:
-            errors.append(error)
-    status = InboxStatus.DEAD if errors else InboxStatus.DONE
-    _finish(runtime, item, status, "; ".join(errors) or None, attempts)
-
-
-def _decide(runtime: JobRuntime, item_id: str, replay: bool) -> str:
-    """The admission decision: ``missing``, a final status already reached, ``stale``, or
-    ``admit``."""
-    loaded = load(runtime.engine, item_id)
-    if loaded is None:
-        return _MISSING
-    if not replay and loaded.item.status in (InboxStatus.DONE, InboxStatus.STALE):
-        return loaded.item.status.value
-    if not replay and loaded.stale:
-        return InboxStatus.STALE.value
-    return _ADMIT
-
-
-def _admission(runtime: JobRuntime, item_id: str, replay: bool) -> str:
-    """Decide once per job, as a DBOS step: a job that runs again (recovered, taken over)
-    gets the recorded answer, not one changed by a newer event admitted in between."""
-    options: Any = {"name": GATE_STEP, "retries_allowed": False}
-    decision: str = DBOS.run_step(options, _decide, runtime, item_id, replay)
-    return decision
+    handlers = [
+        h
+        for h in runtime.handlers.matching(event.type.value, event.vendor_event_type)
+        if h.name not in skip
+    ]
+    outcome = run_handlers(handlers, event, item.id, record=replay)
+    status = InboxStatus.DEAD if outcome.errors else InboxStatus.DONE
+    _finish(runtime, item, status, "; ".join(outcome.errors) or None, outcome.attempts)
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
 def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -> str:
-    """Process inbox item ``item_id``; returns the item's final status."""
+    """Process inbox item ``item_id``; returns ``processed``, ``missing`` or the status an
+    earlier run (or the stale check) gave it."""
     runtime = current_runtime()
-    decision = _admission(runtime, item_id, replay)
-    loaded = load(runtime.engine, item_id) if decision != _MISSING else None
+    loaded = load(runtime.engine, item_id)
     if loaded is None:
         _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
         return _MISSING
     item = loaded.item
-    if decision == InboxStatus.STALE.value and item.status is not InboxStatus.STALE:
+    if item.status in _FINISHED:
+        return item.status.value  # an earlier run of this job finished it
+    if loaded.stale and not replay:
         _finish(runtime, item, InboxStatus.STALE, None, 0)
         return InboxStatus.STALE.value
-    if decision != _ADMIT:
-        return decision
-    if not replay and item.status in _FINISHED:
-        return item.status.value  # an earlier run of this job finished it
-    _handle(runtime, item, skip)
+    _handle(runtime, item, skip, replay)
     return "processed"

@@ -1,9 +1,9 @@
-"""Ordering survives a job running again: the admission decision is durable, and a live
-worker's jobs are never taken over (which is what makes a job run again while it runs)."""
+"""Ordering survives a job running again: a newer event about the object waits for it, an
+outcome is recorded once, and a live worker's jobs are never taken over (which is what
+makes a job run again while it runs)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 import threading
@@ -30,9 +30,12 @@ def _until(condition: object, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_job_run_again_keeps_its_admission_after_a_newer_event_was_admitted(
+def test_a_newer_event_waits_for_an_older_one_that_runs_again_after_recovery(
     jobs_env: JobsEnv,
 ) -> None:
+    """The stale check is not recorded: it is safe to decide again because no newer event
+    about the object can be applied while an older one's job is unfinished, not even when
+    that job runs a second time (recovered while its first run still goes)."""
     handlers = HandlerRegistry()
     calls: list[str] = []
     release = threading.Event()
@@ -46,24 +49,32 @@ def test_a_job_run_again_keeps_its_admission_after_a_newer_event_was_admitted(
     t = now_s()
     [older] = jobs_env.deliver(stripe_event("customer.updated", "cus_order", t - 10))
     _until(lambda: len(calls) == 1)  # admitted, its handler is running
-    with jobs_env.engine.connect() as conn:
-        item = get_item(conn, older)
-    assert item is not None
-    newer = dataclasses.replace(
-        item,
-        id="newer000000000000000000000000000",
-        occurred_at=item.occurred_at + timedelta(seconds=5),
-    )
-    finish(jobs_env.engine, newer, InboxStatus.DONE)  # a newer event about it was admitted
-    # the job runs again (recovery of its executor) while its first run is still going
-    DBOS._recover_pending_workflows(["test-worker"])
-    _until(lambda: len(calls) == 2 or jobs_env.statuses()[older] != "received")
+    [newer] = jobs_env.deliver(stripe_event("customer.updated", "cus_order", t - 5))
+    DBOS._recover_pending_workflows(["test-worker"])  # the older job runs again meanwhile
+    _until(lambda: len(calls) == 2)
+    time.sleep(0.5)
+    assert calls == [f"{older}:slow", f"{older}:slow"]  # the newer one has not started
+    assert jobs_env.statuses()[newer] == "received"
     release.set()
-    assert jobs_env.wait([older]) == {older: "done"}
-    assert calls == [f"{older}:slow", f"{older}:slow"]  # at least once, with one key
+    assert jobs_env.wait([older, newer]) == {older: "done", newer: "done"}
+    assert calls[2:] == [f"{newer}:slow"]
     with jobs_env.engine.connect() as conn:
         mark = conn.execute(sa.select(OBJECT_STATE.c.item_id)).scalar_one()
-    assert mark == newer.id
+    assert mark == newer
+
+
+def test_an_outcome_is_recorded_once_when_two_runs_of_a_job_finish(jobs_env: JobsEnv) -> None:
+    jobs_env.launch(HandlerRegistry())
+    [item_id] = jobs_env.deliver(stripe_event("customer.updated", "cus_twice", now_s()))
+    assert jobs_env.wait([item_id]) == {item_id: "done"}
+    with jobs_env.engine.connect() as conn:
+        item = get_item(conn, item_id)
+    assert item is not None
+    assert finish(jobs_env.engine, item, InboxStatus.DEAD, error="late run", attempts=3) is False
+    with jobs_env.engine.connect() as conn:
+        after = get_item(conn, item_id)
+    assert after is not None
+    assert (after.status, after.last_error, after.attempts) == (item.status, None, item.attempts)
 
 
 def test_a_live_worker_on_this_host_with_a_late_heartbeat_is_not_taken_over(
