@@ -101,7 +101,7 @@ def wait_for(count: Callable[[], int], n: int, timeout: float = 600) -> float:
     while count() < n:
         if time.perf_counter() - start > timeout:
             raise SystemExit(f"benchmark: jobs did not finish within {timeout}s")
-        time.sleep(0.05)
+        time.sleep(0.1)
     return time.perf_counter() - start
 
 

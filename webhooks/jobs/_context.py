@@ -39,6 +39,7 @@ class ConnectionContext:
     factory: RegistryFactory | None = None
     _registries: dict[str, Registry] = field(default_factory=dict)
     _cache: dict[tuple[str, ...], _Entry] = field(default_factory=dict)
+    _building: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def registry(self, tenant: str) -> Registry:
@@ -53,15 +54,28 @@ class ConnectionContext:
             return found
 
     def _cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
-        now = time.monotonic()
+        """The value under ``key``, built by one thread at a time: while one rebuilds an
+        expired value the others keep using it; with no value yet, they wait for it."""
         with self._lock:
             entry = self._cache.get(key)
-            if entry is not None and entry.expires > now:
-                return entry.value
-        value = build()
-        with self._lock:
-            self._cache[key] = _Entry(value, now + self.ttl)
-        return value
+            building = self._building.setdefault(key, threading.Lock())
+        if entry is not None and entry.expires > time.monotonic():
+            return entry.value
+        if entry is not None and not building.acquire(blocking=False):
+            return entry.value  # another thread is rebuilding it
+        if entry is None:
+            building.acquire()
+        try:
+            with self._lock:
+                current = self._cache.get(key)
+            if current is not None and current is not entry:
+                return current.value  # built while this thread waited
+            value = build()
+            with self._lock:
+                self._cache[key] = _Entry(value, time.monotonic() + self.ttl)
+            return value
+        finally:
+            building.release()
 
     def adapter(self, tenant: str, connection_id: str) -> Adapter:
         """The connection's adapter with its current config and credentials."""
