@@ -230,6 +230,23 @@ def wait_in_flight(env: JobsEnv, executor_id: str, timeout: float = 30.0) -> Non
         time.sleep(0.005)
 
 
+def wait_mid_handler(env: JobsEnv, worker: Worker, timeout: float = 30.0) -> bool:
+    """Wait until ``worker``'s process is inside the handler: a run recorded, its effect
+    not yet (the handler sleeps 10-40 ms between the two). False if it never was."""
+    assert worker.proc is not None
+    deadline = time.monotonic() + timeout
+    query = sa.text(
+        "select count(*) from crash_runs r where r.pid = :p"
+        " and not exists (select 1 from crash_effects e where e.key = r.key)"
+    )
+    while time.monotonic() < deadline:
+        with env.engine.connect() as conn:
+            if int(conn.execute(query, {"p": worker.proc.pid}).scalar_one()) > 0:
+                return True
+        time.sleep(0.002)
+    return False
+
+
 def time_until_taken_over(env: JobsEnv, executor_id: str, since: float) -> float:
     """Seconds from ``since`` until no job is left PENDING on (dead) ``executor_id``."""
     deadline = time.monotonic() + 60

@@ -27,6 +27,7 @@ from tests.webhooks.jobs.crashkit import (
     wait_all_final,
     wait_handler_runs,
     wait_in_flight,
+    wait_mid_handler,
     worker_env,
 )
 
@@ -109,7 +110,10 @@ def test_postgres_two_workers_one_killed_the_other_finishes_its_work(
     for round_ in range(4):
         wait_handler_runs(env, victim)
         time.sleep(rng.uniform(0.05, 0.5))
-        wait_in_flight(env, victim.executor_id)
+        if round_ < 2:  # twice at a random moment of a job, twice inside a handler
+            wait_in_flight(env, victim.executor_id)
+        else:
+            assert wait_mid_handler(env, victim)
         victim.kill()
         if round_ % 2 == 0:  # left dead: the survivor takes its jobs over
             takeovers.append(time_until_taken_over(env, victim.executor_id, time.monotonic()))

@@ -3,6 +3,7 @@ job that runs again replays them (its step sequence stays that of the first run)
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -47,7 +48,7 @@ def test_retries_back_off_from_the_first_attempt(jobs_env: JobsEnv) -> None:
     jobs_env.launch(handlers)
     [item] = jobs_env.deliver(stripe_event("customer.updated", "cus_backoff", now_s()))
     assert jobs_env.wait([item]) == {item: "done"}
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(gaps) == 2
     assert gaps[0] >= 0.19  # retry_interval before the second attempt
     assert gaps[1] >= 0.39  # times backoff_rate before the third
@@ -60,9 +61,7 @@ def test_a_job_run_again_during_retries_replays_its_recorded_first_pass(
     handlers = HandlerRegistry()
     calls: list[str] = []
     release = threading.Event()
-    handlers.on("customer.*", name="a_steady")(
-        lambda event, *, idempotency_key: calls.append("a")
-    )
+    handlers.on("customer.*", name="a_steady")(lambda event, *, idempotency_key: calls.append("a"))
 
     @handlers.on("customer.*", name="b_flaky", max_attempts=3, retry_interval=0.01)
     def flaky(event: Event, *, idempotency_key: str) -> None:
