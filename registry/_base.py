@@ -24,7 +24,7 @@ from canonical import (
 )
 from registry._catalog import AdapterCatalog
 from registry._engine import create_engine, database_errors
-from registry._mappings import active_version, compile_mapper
+from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._migrate import current_revision, head_revision
 from registry._models import Connection
 from registry._queries import find_connection, write_audit
@@ -169,6 +169,32 @@ class RegistryBase:
                 http.close()
             raise
 
+    def adapter_for(self, connection_id: str) -> Adapter:
+        """A ready adapter for connection ``connection_id`` (config, decrypted credentials),
+        for callers that drive it themselves; ``release_adapter`` it when done."""
+        row = self._row(connection_id)
+        if row.id != connection_id:  # found by name: callers here hold ids
+            raise NotFoundInRegistry(
+                f"no connection with id {connection_id!r}",
+                hint="list connections and their ids with `canonry connections list`",
+            )
+        return self._adapter(row)
+
+    def mapper_for(
+        self, adapter: Adapter, stream: str, *, keep_remote_data: bool = False
+    ) -> RecordMapper:
+        """The active mapping of ``stream`` for ``adapter``'s connection (the default one
+        with the active override version, if any), compiled: vendor record -> object."""
+        spec = adapter.stream(stream)
+        with self._tx() as session:
+            version = active_version(session, self.tenant, adapter.connection_id, spec.model)
+        override = version.mapping if version is not None else None
+        return compile_mapper(adapter, stream, override, keep_remote_data=keep_remote_data)
+
+    def release_adapter(self, adapter: Adapter) -> None:
+        """Close an adapter from ``adapter_for`` (and the HTTP client made for it)."""
+        self._release(adapter)
+
     def _release(self, adapter: Adapter) -> None:
         """Close what the adapter opened, and the HTTP client the factory made for it."""
         try:
@@ -220,12 +246,9 @@ class RegistryBase:
         row = self._row(connection)
         adapter = self._adapter(row)
         try:
-            spec = adapter.stream(stream)
+            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep_remote_data)
             with self._tx() as session:
-                version = active_version(session, self.tenant, row.id, spec.model)
                 self._audit(session, "sync.start", row.name, stream=stream, full=full)
-            override = version.mapping if version else None
-            mapper = compile_mapper(adapter, stream, override, keep_remote_data=keep_remote_data)
         except BaseException:
             self._release(adapter)
             raise

@@ -12,6 +12,7 @@ from canonical import (
     ConflictError,
     Customer,
     MappingError,
+    NotFoundInRegistry,
     ReauthorizationRequired,
 )
 from registry import Connection, ConnectionStatus, Registry, RunStatus, SyncProgress
@@ -192,3 +193,23 @@ def test_mapping_versions_are_checked_before_they_are_stored(registry: Registry,
         conn, "Customer", "rules: {name: email}", created_by="llm"
     )
     assert (stored.version, stored.status.value, stored.created_by) == (1, "draft", "llm")
+
+
+def test_adapter_for_and_mapper_for_give_callers_the_connections_active_mapping(
+    registry: Registry, conn: str
+) -> None:
+    record = {"id": "cus_7", "name": "Ada", "email": "ada@example.com"}
+    adapter = registry.adapter_for(conn)
+    try:
+        default = registry.mapper_for(adapter, "customers")(record)
+        registry.add_mapping_version(conn, "Customer", "rules:\n  description:\n    const: x\n")
+        registry.set_mapping_status(conn, "Customer", 1, "active")
+        active = registry.mapper_for(adapter, "customers")(record)
+    finally:
+        registry.release_adapter(adapter)
+    assert isinstance(default, Customer)
+    assert isinstance(active, Customer)
+    assert (default.remote_id, default.description) == ("cus_7", None)
+    assert active.description == "x"
+    with pytest.raises(NotFoundInRegistry, match="no connection with id 'billing'"):
+        registry.adapter_for("billing")  # a name is not an id

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters import Adapter
-from canonical import CanonicalModel, ConfigurationError
+from canonical import CanonicalModel
 from registry import Registry
 
 __all__ = ["ConnectionContext", "RecordMapper", "RegistryFactory"]
@@ -81,31 +81,17 @@ class ConnectionContext:
         """The connection's adapter with its current config and credentials."""
 
         def build() -> Adapter:
-            registry = self.registry(tenant)
-            row = registry._row(connection_id)
-            if row.id != connection_id:
-                raise ConfigurationError(
-                    f"connection {connection_id!r} not found", hint="was it removed?"
-                )
-            return registry._adapter(row)
+            return self.registry(tenant).adapter_for(connection_id)
 
         adapter: Adapter = self._cached(("adapter", tenant, connection_id), build)
         return adapter
 
     def mapper(self, tenant: str, connection_id: str, stream: str) -> RecordMapper:
         """The connection's active mapping of ``stream``, compiled."""
-        from sqlmodel import Session
-
-        from registry._mappings import active_version, compile_mapper
 
         def build() -> RecordMapper:
             adapter = self.adapter(tenant, connection_id)
-            spec = adapter.stream(stream)
-            registry = self.registry(tenant)
-            with Session(registry.engine) as session:
-                version = active_version(session, tenant, connection_id, spec.model)
-                override = version.mapping if version is not None else None
-            return compile_mapper(adapter, stream, override, keep_remote_data=False)
+            return self.registry(tenant).mapper_for(adapter, stream)
 
         mapper: RecordMapper = self._cached(("mapper", tenant, connection_id, stream), build)
         return mapper

@@ -4,9 +4,9 @@ First pass: each matching handler is called once, in name order, with the idempo
 ``"{item_id}:{handler}"``. Most events end there, and the job records its outcome with one
 write: no checkpoint per handler.
 
-When a handler fails (or on a replay), the first pass's outcome (which handlers succeeded, which failed and
-how) is recorded as the DBOS step ``first-pass``; each failed handler with attempts left
-then retries as its own checkpointed step ``handler:{name}``, with exponential backoff
+When a handler fails (or on a replay), the first pass's outcome (which handlers succeeded,
+which failed and how) is recorded as the DBOS step ``first-pass``; each failed handler with
+attempts left then retries as its own checkpointed step ``handler:{name}``, with backoff
 (``retry_interval`` seconds before the second attempt, times ``backoff_rate`` after each).
 The job keeps its queue partition meanwhile, so newer events about the object wait.
 
