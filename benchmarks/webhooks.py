@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The repository first, even when PYTHONPATH already lists it: this script's folder is on the
+# path too, and its webhooks.py must not shadow the webhooks package.
+sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
 
 from benchmarks.webhooks_load import SECRET, closed_loop, open_loop, signed_requests  # noqa: E402
 
