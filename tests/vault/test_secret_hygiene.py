@@ -68,7 +68,7 @@ def test_no_secret_escapes_logs_output_reprs_errors_or_the_database(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("sqlalchemy").setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # restored after the test
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "canonry.db"
     key_file, _ = init_local_keyring(tmp_path / "canonry.keys")
