@@ -108,18 +108,18 @@ def test_a_job_resumed_after_a_handler_finished_still_counts_its_attempts(
     def second(event: Event, *, idempotency_key: str) -> None:
         second_calls.append(idempotency_key)
         if len(second_calls) == 1:
-            release.wait(30)  # the first run stops here, "first" already recorded
+            release.wait(30)  # the first run stops here, after "first" ran
 
     jobs_env.launch(handlers)
     [item] = jobs_env.deliver(stripe_event("customer.updated", "cus_attempts", now_s()))
     _until(lambda: len(second_calls) == 1)
-    DBOS._recover_pending_workflows(["test-worker"])  # resumed: "first" is replayed
+    DBOS._recover_pending_workflows(["test-worker"])  # resumed: its first pass runs again
     assert jobs_env.wait([item]) == {item: "done"}
     with jobs_env.engine.connect() as conn:
         found = get_item(conn, item)
     release.set()
     assert found is not None
-    assert found.attempts == 2  # first (recorded in the earlier run) + second (this run)
+    assert found.attempts == 2  # first + second, counted by the run that finished
     assert DBOS.retrieve_workflow(item).get_result() == "processed"
     with jobs_env.engine.connect() as conn:
         after = get_item(conn, item)
