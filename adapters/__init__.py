@@ -1,7 +1,8 @@
 """The adapter contract and the shared HTTP toolkit; vendor adapters live in subpackages.
 
 ``Adapter`` is the contract (``check`` + ``read``, declared streams and models, default
-mappings, webhook hooks). The toolkit serves adapters built on plain httpx:
+mappings, webhook hooks: ``verify_webhook``, ``parse_webhook``, ``webhook_event``,
+``fetch_record``). The toolkit serves adapters built on plain httpx:
 ``VendorHTTPClient`` (retries with tenacity, ``Retry-After``, rate limiting, canonical
 errors) and the ``paginate_*`` generators.
 """
@@ -14,6 +15,7 @@ from adapters._contract import (
     Cursor,
     Page,
     StreamSpec,
+    WebhookEvent,
 )
 from adapters._http import (
     DEFAULT_REQUEST_ID_HEADERS,
@@ -49,6 +51,7 @@ __all__ = [
     "RetryPolicy",
     "StreamSpec",
     "VendorHTTPClient",
+    "WebhookEvent",
     "decode_json",
     "describe_request",
     "error_from_response",

@@ -30,9 +30,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 import canonical
+from adapters._coerce import coerce_model
+from adapters._events import WebhookEvent
 from adapters._types import (
     ADAPTER_API_VERSION,
     Capability,
@@ -41,12 +43,7 @@ from adapters._types import (
     Page,
     StreamSpec,
 )
-from canonical import (
-    ConfigurationError,
-    MappingError,
-    ValidationFailed,
-    WebhookVerificationError,
-)
+from canonical import ConfigurationError, MappingError, WebhookVerificationError
 
 if TYPE_CHECKING:
     from mapping import AnyMapping, Mapping
@@ -59,6 +56,7 @@ __all__ = [
     "Cursor",
     "Page",
     "StreamSpec",
+    "WebhookEvent",
 ]
 
 _SAFE_STREAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -97,8 +95,8 @@ class Adapter(ABC):
         connection_id: str = "local",
         http: httpx.Client | None = None,
     ) -> None:
-        self.config = _coerce(self.config_model, config, "config")
-        self.credentials = _coerce(self.credentials_model, credentials, "credentials")
+        self.config = coerce_model(self.config_model, config, "config")
+        self.credentials = coerce_model(self.credentials_model, credentials, "credentials")
         self.connection_id = connection_id
         self.http = http
 
@@ -226,6 +224,26 @@ class Adapter(ABC):
             hint="check Capability.WEBHOOKS before routing deliveries to an adapter",
         )
 
+    def webhook_event(
+        self, *, event_type: str, object_type: str, object_id: str | None, payload: Any
+    ) -> WebhookEvent:
+        """The canonical reading of one verified event (``payload`` is its JSON), which the
+        processing job turns into a canonical ``Event`` with the object it concerns.
+
+        The default, ``WebhookEvent.generic(event_type)``, carries no object record. Override
+        it to hand over the record the event carries (``record=``) or, when the event holds
+        only an id, to have the job call ``fetch_record`` (``fetch=True``)."""
+        return WebhookEvent.generic(event_type)
+
+    def fetch_record(self, stream: str, record_id: str) -> dict[str, Any] | None:
+        """The current raw record ``record_id`` of ``stream`` (None: it no longer exists),
+        for webhook events read with ``fetch=True``. Raise the canonical ``AdapterError``
+        subclasses; retryable ones are retried. The default refuses."""
+        raise ConfigurationError(
+            f"adapter {self.key!r} cannot fetch single records",
+            hint="implement fetch_record, or do not set fetch=True in webhook_event",
+        )
+
 
 def _home_package(cls: type[Adapter]) -> str:
     """The package an adapter class lives in (its own name when defined in ``__init__``)."""
@@ -249,33 +267,3 @@ def _read_mapping(package: str, stream: str) -> str:
             f"cannot be read ({type(exc).__name__})",
             hint="ship the YAML file as package data, or set mappings_package",
         ) from exc
-
-
-def _coerce(model: type[BaseModel], value: object, what: str) -> Any:
-    if isinstance(value, model):
-        return value
-    if isinstance(value, BaseModel):
-        value = dict(value)  # field values as they are: SecretStr stays SecretStr
-    if value is not None and not isinstance(value, AbstractMapping):
-        raise ValidationFailed(
-            f"invalid {what}: expected a mapping or a {model.__name__}, got {type(value).__name__}",
-            hint=f"pass the {what} as a dict of field values",
-        )
-    failure: ValidationFailed | None = None
-    try:
-        return model.model_validate(dict(value or {}))
-    except ValidationError as exc:
-        failure = _validation_failed(model, exc, what)
-    # Raised outside the except block: no __context__ holding pydantic's error, whose
-    # text includes the input values (which may be secrets).
-    raise failure
-
-
-def _validation_failed(model: type[BaseModel], exc: ValidationError, what: str) -> ValidationFailed:
-    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-    where = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in errors)
-    return ValidationFailed(
-        f"invalid {what} ({model.__name__}): {where}",
-        errors=errors,
-        hint="check the field names and types the adapter documents",
-    )

@@ -18,7 +18,7 @@ __all__ = [
     "StreamSpec",
 ]
 
-ADAPTER_API_VERSION = "1.0"
+ADAPTER_API_VERSION = "1.1"
 """The adapter-API version this Canonry implements ("major.minor"; majors must match)."""
 
 Cursor = dict[str, Any]

@@ -12,12 +12,21 @@ from typing import Any, ClassVar, Protocol
 import httpx
 from pydantic import BaseModel
 
-from adapters._contract import Adapter, Capability, CheckResult, Cursor, Page, StreamSpec
+from adapters._contract import (
+    Adapter,
+    Capability,
+    CheckResult,
+    Cursor,
+    Page,
+    StreamSpec,
+    WebhookEvent,
+)
 from adapters._http import RateLimiter
 from adapters.hubspot._client import HubSpotClient
 from adapters.hubspot._config import HubSpotConfig, HubSpotCredentials
 from adapters.hubspot._streams import STREAMS
 from adapters.hubspot._sync import HubSpotStreamReader
+from adapters.hubspot._webhooks import fetch_hubspot_record, hubspot_webhook_event
 from canonical import AdapterError
 
 __all__ = ["HubSpotAdapter", "PropertySource"]
@@ -122,6 +131,17 @@ class HubSpotAdapter(Adapter):
         spec = STREAMS[self.stream(stream).name]
         reader = HubSpotStreamReader(self.client, spec, self.properties_for(stream))
         return reader.read(cursor)
+
+    def webhook_event(
+        self, *, event_type: str, object_type: str, object_id: str | None, payload: Any
+    ) -> WebhookEvent:
+        """HubSpot events carry only the object's id: fetch it (deletions excepted)."""
+        return hubspot_webhook_event(event_type, object_type, object_id)
+
+    def fetch_record(self, stream: str, record_id: str) -> dict[str, Any] | None:
+        """The object's current record with the properties the active mapping reads."""
+        properties = self.properties_for(stream)
+        return fetch_hubspot_record(self.client, stream, record_id, properties)
 
     def sample_records(self, stream: str) -> list[dict[str, Any]]:
         """Representative records in HubSpot's wire format (``samples/<stream>.json``)."""

@@ -12,11 +12,20 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel
 
-from adapters._contract import Adapter, Capability, CheckResult, Cursor, Page, StreamSpec
+from adapters._contract import (
+    Adapter,
+    Capability,
+    CheckResult,
+    Cursor,
+    Page,
+    StreamSpec,
+    WebhookEvent,
+)
 from adapters.stripe._client import StripeClient
 from adapters.stripe._config import StripeConfig, StripeCredentials
 from adapters.stripe._resources import RESOURCES
 from adapters.stripe._sync import StripeStreamReader
+from adapters.stripe._webhooks import stripe_webhook_event
 from canonical import AdapterError
 
 __all__ = ["StripeAdapter"]
@@ -86,6 +95,12 @@ class StripeAdapter(Adapter):
         self.stream(stream)
         reader = StripeStreamReader(self.client, RESOURCES[stream], now=self._clock)
         return reader.read(cursor)
+
+    def webhook_event(
+        self, *, event_type: str, object_type: str, object_id: str | None, payload: Any
+    ) -> WebhookEvent:
+        """Stripe events carry their object (``data.object``), mapped like a synced one."""
+        return stripe_webhook_event(event_type, object_type, payload)
 
     def sample_records(self, stream: str) -> list[dict[str, Any]]:
         """Stripe's own published example objects (stripe/openapi fixtures, MIT)."""

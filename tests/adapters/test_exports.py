@@ -14,6 +14,7 @@ CONTRACT = {
     "Cursor",
     "Page",
     "StreamSpec",
+    "WebhookEvent",
 }
 HTTP_TOOLKIT = {
     "DEFAULT_REQUEST_ID_HEADERS",

@@ -36,7 +36,7 @@ def test_incompatible_versions_say_what_to_do(declared: str, implemented: str, a
 
 def test_the_brief_message_for_a_newer_major_against_this_canonry() -> None:
     assert compatibility_problem("2.0") == (
-        "targets adapter API 2.0; this Canonry implements 1.0 — upgrade canonry or pin the "
+        "targets adapter API 2.0; this Canonry implements 1.1 — upgrade canonry or pin the "
         "plugin to a release for 1.x"
     )
 

@@ -30,7 +30,7 @@ def test_broken_plugins_are_isolated_and_reported_while_the_others_load(
     reasons = by_name(report)
     assert "No module named 'canonry_no_such_sdk_xyz'" in reasons["importerror"][1]
     assert reasons["future"][1].startswith(
-        "targets adapter API 2.0; this Canonry implements 1.0 — upgrade canonry or pin the plugin"
+        "targets adapter API 2.0; this Canonry implements 1.1 — upgrade canonry or pin the plugin"
     )
     assert (
         "RuntimeError while its declaration was read: vendor SDK not configured"

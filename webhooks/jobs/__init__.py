@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from webhooks.jobs._admin import dead_letters, purge, replay, succeeded_handlers
     from webhooks.jobs._enqueue import dbos_client, enqueue_items, enqueue_workflow
-    from webhooks.jobs._events import build_event
+    from webhooks.jobs._events import build_event, read_event
     from webhooks.jobs._heartbeat import take_over_dead_workers
     from webhooks.jobs._metrics import JobMetrics, job_metrics
     from webhooks.jobs._run import idempotency_key
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
         dbos_database_url,
     )
     from webhooks.jobs._tables import ObjectStateRow, WorkerRow
-    from webhooks.jobs._vendors import EventPlan, plan_for
     from webhooks.jobs._workflow import process_item
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "APP_VERSION",
     "QUEUE_NAME",
     "WORKFLOW_NAME",
-    "EventPlan",
     "JobMetrics",
     "JobRuntime",
     "JobSettings",
@@ -50,10 +48,10 @@ __all__ = [
     "idempotency_key",
     "job_metrics",
     "launch_dbos",
-    "plan_for",
     "prepare_dbos",
     "process_item",
     "purge",
+    "read_event",
     "replay",
     "succeeded_handlers",
     "take_over_dead_workers",
@@ -68,6 +66,7 @@ _HOMES = {
     "enqueue_items": "_enqueue",
     "enqueue_workflow": "_enqueue",
     "build_event": "_events",
+    "read_event": "_events",
     "take_over_dead_workers": "_heartbeat",
     "JobMetrics": "_metrics",
     "job_metrics": "_metrics",
@@ -83,8 +82,6 @@ _HOMES = {
     "dbos_database_url": "_settings",
     "ObjectStateRow": "_tables",
     "WorkerRow": "_tables",
-    "EventPlan": "_vendors",
-    "plan_for": "_vendors",
     "idempotency_key": "_run",
     "process_item": "_workflow",
 }

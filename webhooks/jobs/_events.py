@@ -1,37 +1,83 @@
-"""Build the canonical ``Event`` of an inbox item, with the object it concerns, mapped."""
+"""Build the canonical ``Event`` of an inbox item, with the object it concerns, mapped.
+
+The adapter reads the stored vendor event (``Adapter.webhook_event``): its canonical type,
+the object it concerns, and that object's record, carried by the event or fetched through
+``Adapter.fetch_record`` (in a retried DBOS step). The record is mapped with the
+connection's active mapping, as a sync would map it. Adapters are third-party code: what
+they raise besides Canonry's own errors fails the item with a ``PluginError`` naming the
+exception's type (never its text, which may quote the vendor data).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from canonical import Event, MappingError, Source
+from adapters import Adapter, WebhookEvent
+from canonical import CanonryError, Event, MappingError, PluginError, Source
 from webhooks._inbox import InboxItem
 from webhooks.jobs._context import ConnectionContext
-from webhooks.jobs._vendors import EventPlan, fetch_hubspot, plan_for
 
-__all__ = ["Fetch", "build_event", "fetch_record"]
+__all__ = ["Fetch", "build_event", "fetch_record", "read_event"]
 
 Fetch = Callable[[InboxItem, str], "dict[str, Any] | None"]
 """Fetch the current vendor record of an item's object (run as a retried DBOS step)."""
 
+_REPLAY_HINT = "fix the adapter, then `canonry webhooks replay ID`"
+
+
+def _adapter_failed(item: InboxItem, hook: str, exc: Exception) -> PluginError:
+    return PluginError(
+        f"adapter {item.adapter!r} failed in {hook} for event {item.vendor_event_id!r}: "
+        f"{type(exc).__name__}",
+        hint=_REPLAY_HINT,
+    )
+
 
 def fetch_record(context: ConnectionContext, item: InboxItem, stream: str) -> dict[str, Any] | None:
+    """The current record of the item's object (None: the vendor no longer has it)."""
     adapter = context.adapter(item.tenant, item.connection_id)
-    return fetch_hubspot(adapter, stream, item.object_id or "")
+    try:
+        found = adapter.fetch_record(stream, item.object_id or "")
+    except CanonryError:
+        raise
+    except Exception as exc:
+        raise _adapter_failed(item, "fetch_record", exc) from exc
+    if found is not None and not isinstance(found, dict):
+        raise _adapter_failed(item, "fetch_record", TypeError(type(found).__name__))
+    return found
 
 
-def _data(context: ConnectionContext, item: InboxItem, plan: EventPlan, record: Any) -> Any:
-    if plan.stream is None or not isinstance(record, dict):
+def read_event(adapter: Adapter, item: InboxItem) -> WebhookEvent:
+    """The adapter's canonical reading of the item (its body is JSON the endpoint checked)."""
+    try:
+        read = adapter.webhook_event(
+            event_type=item.vendor_event_type,
+            object_type=item.object_type,
+            object_id=item.object_id,
+            payload=json.loads(item.body),
+        )
+    except CanonryError:
+        raise
+    except Exception as exc:
+        raise _adapter_failed(item, "webhook_event", exc) from exc
+    if not isinstance(read, WebhookEvent):
+        raise _adapter_failed(item, "webhook_event", TypeError(type(read).__name__))
+    return read
+
+
+def _data(context: ConnectionContext, item: InboxItem, read: WebhookEvent, record: Any) -> Any:
+    if read.stream is None or not isinstance(record, dict):
         return None
-    mapper = context.mapper(item.tenant, item.connection_id, plan.stream)
+    mapper = context.mapper(item.tenant, item.connection_id, read.stream)
     try:
         return mapper(record)
     except MappingError:
         raise
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise MappingError(
-            f"the {plan.object_type} of event {item.vendor_event_id!r} does not map to a "
+            f"the {read.object_type} of event {item.vendor_event_id!r} does not map to a "
             f"valid canonical object: {type(exc).__name__}",
             hint="fix the connection's mapping, then `canonry webhooks replay ID`",
         ) from exc
@@ -39,16 +85,16 @@ def _data(context: ConnectionContext, item: InboxItem, plan: EventPlan, record: 
 
 def build_event(context: ConnectionContext, item: InboxItem, fetch: Fetch) -> Event:
     """The item as a canonical event; ``fetch`` gets the current object when needed."""
-    plan = plan_for(item)
-    record = plan.record
-    if plan.fetch and plan.stream is not None:
-        record = fetch(item, plan.stream)
-    data = _data(context, item, plan, record)
-    if data is not None and plan.type.value.endswith(".deleted"):
+    read = read_event(context.adapter(item.tenant, item.connection_id), item)
+    record = read.record
+    if read.fetch and read.stream is not None:
+        record = fetch(item, read.stream)
+    data = _data(context, item, read, record)
+    if data is not None and read.type.value.endswith(".deleted"):
         data = data.model_copy(update={"remote_was_deleted": True})
-    concerns = plan.object_type if data is None and item.object_id else None
+    concerns = read.object_type if data is None and item.object_id else None
     return Event(
-        type=plan.type,
+        type=read.type,
         source=Source(adapter=item.adapter, connection_id=item.connection_id),
         vendor_event_id=item.vendor_event_id,
         vendor_event_type=item.vendor_event_type,

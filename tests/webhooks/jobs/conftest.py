@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from adapters import Adapter
 from registry import Registry, create_engine, upgrade
 from tests.conftest import load_vendor_fixture
 from vault import LocalCredentialStore, LocalKeyring
@@ -100,7 +101,14 @@ class JobsEnv:
                 raise AssertionError(f"items not processed in {timeout}s: {pending}")
             time.sleep(0.05)
 
-    def launch(self, handlers: HandlerRegistry, **settings: Any) -> JobRuntime:
+    def launch(
+        self,
+        handlers: HandlerRegistry,
+        *,
+        adapters: Mapping[str, type[Adapter]] | None = None,
+        **settings: Any,
+    ) -> JobRuntime:
+        """DBOS in this process; ``adapters``: the registries' adapters (None: installed)."""
         settings.setdefault("executor_id", "test-worker")
         settings.setdefault("polling_interval", 0.02)
         settings.setdefault("concurrency", 8)
@@ -111,7 +119,10 @@ class JobsEnv:
             settings=JobSettings(database_url=self.url, **settings),
             handlers=handlers,
             registry_factory=lambda tenant: Registry(
-                self.url, tenant=tenant, credentials=self.registry.credential_store
+                self.url,
+                tenant=tenant,
+                credentials=self.registry.credential_store,
+                adapters=adapters,
             ),
         )
         self.runtimes.append(runtime)

@@ -12,10 +12,10 @@ import webhooks.jobs
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(webhooks.jobs.__all__) == sorted([
-        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "EventPlan", "JobMetrics",
+        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "JobMetrics",
         "JobRuntime", "JobSettings", "ObjectStateRow", "WorkerRow", "build_event",
         "current_runtime", "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items",
-        "enqueue_workflow", "idempotency_key", "job_metrics", "launch_dbos", "plan_for",
+        "enqueue_workflow", "idempotency_key", "job_metrics", "launch_dbos", "read_event",
         "prepare_dbos", "process_item", "purge", "replay", "succeeded_handlers",
         "take_over_dead_workers",
     ])  # fmt: skip
