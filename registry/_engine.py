@@ -60,8 +60,11 @@ def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: from the environment) with Canonry's settings.
 
     SQLite gets WAL journaling, a 30 s busy timeout and enforced foreign keys on every
-    connection; ``postgresql://`` URLs use the psycopg 3 driver.
+    connection; ``postgresql://`` URLs use the psycopg 3 driver. Statement parameters
+    (webhook bodies, personal data) never appear in SQLAlchemy's logs or error messages,
+    even with SQL logging turned on (``hide_parameters``).
     """
+    kwargs.setdefault("hide_parameters", True)
     parsed = _normalise(url or database_url_from_env())
     if parsed.drivername.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": _BUSY_TIMEOUT_MS / 1000})

@@ -39,7 +39,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default from the environment); SQLite gets WAL + busy timeout."""
+    """An engine for ``url`` (default from the environment); SQLite gets WAL + busy timeout.
+    Parameters stay out of SQLAlchemy's logs and errors (``hide_parameters``)."""
     try:
         parsed = sa.make_url(url or database_url())
     except ArgumentError as exc:
@@ -50,7 +51,9 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("sqlite"):
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": _BUSY_TIMEOUT_S})
+        return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine = sa.create_engine(
+        parsed, connect_args={"timeout": _BUSY_TIMEOUT_S}, hide_parameters=True
+    )
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -115,7 +115,9 @@ def _system_engine(url: str, pool_size: int) -> Engine | None:
     PostgreSQL: None, DBOS builds its engine from the URL."""
     if not url.startswith("sqlite"):
         return None
-    engine = sa.create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    engine = sa.create_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_timeout=30, hide_parameters=True
+    )
     sa.event.listen(engine, "connect", _sqlite_connect)
     return engine
 
