@@ -134,6 +134,7 @@ def take_over_dead_workers(engine: Engine, me: str, dead_after: float) -> list[s
                 )
             )
         if gone.rowcount == 1:
+            # what DBOS's admin endpoint /dbos-workflow-recovery runs (dbos pinned to 3.x)
             handles = DBOS._recover_pending_workflows([row.executor_id])
             _log.warning("took over %d job(s) of dead worker %s", len(handles), row.executor_id)
             claimed.append(str(row.executor_id))
