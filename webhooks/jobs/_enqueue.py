@@ -14,29 +14,31 @@ from webhooks.jobs._settings import APP_NAME, QUEUE_NAME, WORKFLOW_NAME
 
 __all__ = ["dbos_client", "enqueue_items", "enqueue_workflow", "priority_of"]
 
-_CLIENTS: dict[tuple[int, str], Any] = {}
+_CLIENTS: dict[tuple[int, str], tuple[sa.Engine, Any]] = {}
+"""(id(engine), schema) -> (engine, client); the client holds the engine, so ids stay valid."""
 _LOCK = threading.Lock()
 
 
 def dbos_client(engine: sa.Engine, schema: str | None = None) -> Any:
-    """A DBOS client on ``engine`` (Canonry's database, which holds DBOS's tables)."""
+    """A DBOS client on ``engine`` (Canonry's database, which holds DBOS's tables), built
+    once per engine and schema (building one costs more than an enqueue)."""
     from dbos import DBOSClient
 
     from webhooks.jobs._runtime import _CURRENT
 
     if schema is None:
         schema = _CURRENT.settings.dbos_schema if _CURRENT is not None else "dbos"
-    key = (id(engine), schema)
     with _LOCK:
-        client = _CLIENTS.get(key)
-        if client is None or client._sys_db.engine is not engine:
-            client = DBOSClient(
-                system_database_engine=engine,
-                dbos_system_schema=schema,
-                application_name=APP_NAME,
-                lazy=True,
-            )
-            _CLIENTS[key] = client
+        found = _CLIENTS.get((id(engine), schema))
+        if found is not None and found[0] is engine:
+            return found[1]
+        client = DBOSClient(
+            system_database_engine=engine,
+            dbos_system_schema=schema,
+            application_name=APP_NAME,
+            lazy=True,
+        )
+        _CLIENTS[(id(engine), schema)] = (engine, client)
     return client
 
 
