@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,10 +57,27 @@ def _connection_id(ctx: typer.Context, connection: str | None) -> str | None:
         return registry.get_connection(connection).id
 
 
-def _summary(item: InboxItem) -> dict[str, Any]:
+def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
+    """Received items whose job runs now (shown as ``processing``); empty if DBOS's tables
+    cannot be read (not created yet): the items then show as stored."""
+    from webhooks import InboxStatus
+    from webhooks.jobs import JobSettings, running_items
+
+    waiting = [i.id for i in items if i.status is InboxStatus.RECEIVED]
+    try:
+        return running_items(engine, waiting, JobSettings.from_env().dbos_schema)
+    except Exception:  # only the annotation is lost
+        return set()
+
+
+def _status(item: InboxItem, running: AbstractSet[str]) -> str:
+    return "processing" if item.id in running else item.status.value
+
+
+def _summary(item: InboxItem, running: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     return {
         "id": item.id,
-        "status": item.status.value,
+        "status": _status(item, running),
         "connection_id": item.connection_id,
         "adapter": item.adapter,
         "event_type": item.vendor_event_type,
@@ -72,7 +90,7 @@ def _summary(item: InboxItem) -> dict[str, Any]:
     }
 
 
-def _table(items: list[InboxItem], title: str) -> None:
+def _table(items: list[InboxItem], title: str, running: AbstractSet[str] = frozenset()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -82,7 +100,7 @@ def _table(items: list[InboxItem], title: str) -> None:
     for item in items:
         table.add_row(
             item.id,
-            item.status.value,
+            _status(item, running),
             item.vendor_event_type,
             f"{item.object_type}:{item.object_id or '-'}",
             item.received_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -96,7 +114,9 @@ def _table(items: list[InboxItem], title: str) -> None:
 def list_(
     ctx: typer.Context,
     status: str | None = typer.Option(
-        None, "--status", help="received, processing, done, stale, dead or failed."
+        None,
+        "--status",
+        help="received (queued), processing (its job runs now), done, stale, dead or failed.",
     ),
     connection: str | None = _CONNECTION,
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
@@ -109,12 +129,17 @@ def list_(
         known = ", ".join(s.value for s in InboxStatus)
         fail(f"unknown status {status!r}", f"use one of {known}", ExitCode.USAGE)
     connection_id = _connection_id(ctx, connection)
-    with _engine(ctx) as engine, engine.connect() as conn:
-        items = list_items(conn, state(ctx).tenant, status, limit, connection_id=connection_id)
+    stored = "received" if status == "processing" else status
+    with _engine(ctx) as engine:
+        with engine.connect() as conn:
+            items = list_items(conn, state(ctx).tenant, stored, limit, connection_id=connection_id)
+        running = _running(engine, items)
+    if status in ("processing", "received"):  # received: queued, not yet started
+        items = [i for i in items if (i.id in running) == (status == "processing")]
     if as_json:
-        print_json([_summary(i) for i in items])
+        print_json([_summary(i, running) for i in items])
     else:
-        _table(items, f"webhook items ({len(items)})")
+        _table(items, f"webhook items ({len(items)})", running)
 
 
 @app.command("show")
@@ -127,15 +152,17 @@ def show(
     """One item: status, attempts, error and the headers that matter (body on request)."""
     from webhooks import get_item
 
-    with _engine(ctx) as engine, engine.connect() as conn:
-        item = get_item(conn, item_id)
+    with _engine(ctx) as engine:
+        with engine.connect() as conn:
+            item = get_item(conn, item_id)
+        running = _running(engine, [item]) if item is not None else set()
     if item is None or item.tenant != state(ctx).tenant:
         fail(
             f"no webhook item {item_id!r}",
             "list items with `canonry webhooks list`",
             ExitCode.NOT_FOUND,
         )
-    data = {**_summary(item), "headers": item.headers}
+    data = {**_summary(item, running), "headers": item.headers}
     if item.processed_at is not None:
         data["processed_at"] = item.processed_at.isoformat()
     if body:

@@ -10,7 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from webhooks.jobs._admin import dead_letters, purge, replay, succeeded_handlers
+    from webhooks.jobs._admin import (
+        dead_letters,
+        purge,
+        replay,
+        running_items,
+        succeeded_handlers,
+    )
     from webhooks.jobs._enqueue import dbos_client, enqueue_items, enqueue_workflow
     from webhooks.jobs._events import build_event, read_event
     from webhooks.jobs._heartbeat import take_over_dead_workers
@@ -53,6 +59,7 @@ __all__ = [
     "purge",
     "read_event",
     "replay",
+    "running_items",
     "succeeded_handlers",
     "take_over_dead_workers",
 ]
@@ -61,6 +68,7 @@ _HOMES = {
     "dead_letters": "_admin",
     "purge": "_admin",
     "replay": "_admin",
+    "running_items": "_admin",
     "succeeded_handlers": "_admin",
     "dbos_client": "_enqueue",
     "enqueue_items": "_enqueue",

@@ -19,7 +19,7 @@ from webhooks.jobs._enqueue import dbos_client, enqueue_workflow
 from webhooks.jobs._run import FIRST_PASS_STEP, HANDLER_STEP_PREFIX
 from webhooks.jobs._tables import utcnow
 
-__all__ = ["dead_letters", "purge", "replay", "succeeded_handlers"]
+__all__ = ["dead_letters", "purge", "replay", "running_items", "succeeded_handlers"]
 
 
 def _item(engine: Engine, item_id: str, tenant: str | None) -> InboxItem:
@@ -39,6 +39,20 @@ def _runs(client: Any, item_ids: str | list[str]) -> list[str]:
         workflow_id_prefix=sorted(wanted), load_input=False, load_output=False
     )
     return [str(w.workflow_id) for w in found if str(w.workflow_id).split(":")[0] in wanted]
+
+
+def running_items(engine: Engine, item_ids: Sequence[str], schema: str | None = None) -> set[str]:
+    """The items among ``item_ids`` whose job runs now: a run (the first or a replay) that
+    DBOS started and has not finished, including one waiting between handler retries.
+    Canonry does not write a ``processing`` status (it would cost a write per job); this
+    is how ``canonry webhooks list|show`` tell such items from ones still queued."""
+    if not item_ids:
+        return set()
+    client = dbos_client(engine, schema)
+    found = client.list_workflows(
+        workflow_id_prefix=list(item_ids), status="PENDING", load_input=False, load_output=False
+    )
+    return {str(w.workflow_id).split(":")[0] for w in found} & set(item_ids)
 
 
 def succeeded_handlers(engine: Engine, item_id: str, schema: str | None = None) -> list[str]:

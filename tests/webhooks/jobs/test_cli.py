@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -118,3 +119,30 @@ def test_purge_deletes_only_old_items_in_the_given_statuses(
 )
 def test_ages_are_read_with_units(text: str, expected: timedelta) -> None:
     assert parse_age(text) == expected
+
+
+def test_an_item_whose_job_runs_shows_as_processing(jobs_env: JobsEnv) -> None:
+    started, release = threading.Event(), threading.Event()
+    handlers = HandlerRegistry()
+
+    @handlers.on("invoice.paid", name="slow")
+    def slow(event: Event, *, idempotency_key: str) -> None:
+        started.set()
+        release.wait(30)
+
+    jobs_env.launch(handlers)
+    [item] = jobs_env.deliver(stripe_event("invoice.paid", "in_slow", now_s()))
+    assert started.wait(30)
+    try:
+        code, out = _run(jobs_env, "webhooks", "list", "--status", "processing", "--json")
+        assert code == 0
+        assert [(i["id"], i["status"]) for i in json.loads(out)] == [(item, "processing")]
+        _, out = _run(jobs_env, "webhooks", "list", "--status", "received", "--json")
+        assert json.loads(out) == []  # received means queued: this one has started
+        _, out = _run(jobs_env, "webhooks", "show", item, "--json")
+        assert json.loads(out)["status"] == "processing"
+    finally:
+        release.set()
+    assert jobs_env.wait([item]) == {item: "done"}
+    _, out = _run(jobs_env, "webhooks", "show", item, "--json")
+    assert json.loads(out)["status"] == "done"

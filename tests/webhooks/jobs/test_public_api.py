@@ -16,7 +16,7 @@ def test_exported_names_are_pinned() -> None:
         "JobRuntime", "JobSettings", "ObjectStateRow", "WorkerRow", "build_event",
         "current_runtime", "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items",
         "enqueue_workflow", "idempotency_key", "job_metrics", "launch_dbos", "read_event",
-        "prepare_dbos", "process_item", "purge", "replay", "succeeded_handlers",
+        "prepare_dbos", "process_item", "purge", "replay", "running_items", "succeeded_handlers",
         "take_over_dead_workers",
     ])  # fmt: skip
     assert sorted(webhooks.handlers.__all__) == sorted([
