@@ -4,11 +4,12 @@ DBOS launched in this process with a test handler registry."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from webhooks import InboxStatus, NewInboxItem, insert_items
 from webhooks._split import split_stripe
 from webhooks.handlers import HandlerRegistry
 from webhooks.jobs import JobRuntime, JobSettings, enqueue_items, launch_dbos, prepare_dbos
+from webhooks.jobs._tables import WORKERS, utcnow
 
 API_KEY = "sk_test_jobs_7d1e4b"
 FINAL = {
@@ -100,6 +102,20 @@ class JobsEnv:
                 pending = {i: current.get(i) for i in ids if current.get(i) not in FINAL}
                 raise AssertionError(f"items not processed in {timeout}s: {pending}")
             time.sleep(0.05)
+
+    def register_worker(
+        self, executor_id: str, pid: int, *, silent_for: timedelta = timedelta(0)
+    ) -> None:
+        """A worker row on this host, its last heartbeat ``silent_for`` ago."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                WORKERS.insert().values(
+                    executor_id=executor_id,
+                    hostname=socket.gethostname(),
+                    pid=pid,
+                    heartbeat_at=utcnow() - silent_for,
+                )
+            )
 
     def launch(
         self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -12,19 +11,7 @@ import pytest
 from canonical import ConfigurationError
 from tests.webhooks.jobs.conftest import JobsEnv
 from webhooks.jobs._heartbeat import claim_executor, forget_worker
-from webhooks.jobs._tables import WORKERS, utcnow
-
-
-def _register(env: JobsEnv, executor_id: str, pid: int) -> None:
-    with env.engine.begin() as conn:
-        conn.execute(
-            WORKERS.insert().values(
-                executor_id=executor_id,
-                hostname=socket.gethostname(),
-                pid=pid,
-                heartbeat_at=utcnow(),
-            )
-        )
+from webhooks.jobs._tables import WORKERS
 
 
 def _dead_pid() -> int:
@@ -34,14 +21,14 @@ def _dead_pid() -> int:
 
 
 def test_a_live_worker_keeps_its_executor_id(jobs_env: JobsEnv) -> None:
-    _register(jobs_env, "w-live", os.getppid())
+    jobs_env.register_worker("w-live", os.getppid())
     with pytest.raises(ConfigurationError, match="w-live") as caught:
         claim_executor(jobs_env.engine, "w-live")
     assert "--executor-id" in (caught.value.hint or "")
 
 
 def test_a_dead_workers_id_is_taken_over_and_forgotten_on_clean_exit(jobs_env: JobsEnv) -> None:
-    _register(jobs_env, "w-dead", _dead_pid())
+    jobs_env.register_worker("w-dead", _dead_pid())
     claim_executor(jobs_env.engine, "w-dead")
     with jobs_env.engine.connect() as conn:
         [row] = conn.execute(WORKERS.select()).mappings().all()

@@ -5,7 +5,6 @@ makes a job run again while it runs)."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -19,7 +18,7 @@ from webhooks import InboxStatus, get_item
 from webhooks.handlers import HandlerRegistry
 from webhooks.jobs import take_over_dead_workers
 from webhooks.jobs._gate import finish
-from webhooks.jobs._tables import OBJECT_STATE, WORKERS, utcnow
+from webhooks.jobs._tables import OBJECT_STATE, WORKERS
 
 
 def _until(condition: object, timeout: float = 30.0) -> None:
@@ -81,15 +80,8 @@ def test_a_live_worker_on_this_host_with_a_late_heartbeat_is_not_taken_over(
     jobs_env: JobsEnv,
 ) -> None:
     jobs_env.launch(HandlerRegistry())
-    with jobs_env.engine.begin() as conn:
-        conn.execute(
-            WORKERS.insert().values(
-                executor_id="w-slow",
-                hostname=socket.gethostname(),
-                pid=os.getpid(),  # alive: only its heartbeat thread is late (a loaded host)
-                heartbeat_at=utcnow() - timedelta(minutes=2),
-            )
-        )
+    # alive: only its heartbeat thread is late (a loaded host)
+    jobs_env.register_worker("w-slow", os.getpid(), silent_for=timedelta(minutes=2))
     assert take_over_dead_workers(jobs_env.engine, "test-worker", 15.0) == []
     with jobs_env.engine.connect() as conn:
         ids = set(conn.execute(sa.select(WORKERS.c.executor_id)).scalars())
@@ -131,13 +123,6 @@ def test_a_worker_on_this_host_silent_twenty_times_too_long_is_taken_over(
     jobs_env: JobsEnv,
 ) -> None:
     jobs_env.launch(HandlerRegistry())
-    with jobs_env.engine.begin() as conn:
-        conn.execute(
-            WORKERS.insert().values(
-                executor_id="w-hung",
-                hostname=socket.gethostname(),
-                pid=os.getpid(),  # alive, but silent far beyond 20 x dead_after: hung
-                heartbeat_at=utcnow() - timedelta(seconds=15.0 * 20 + 60),
-            )
-        )
+    # alive, but silent far beyond 20 x dead_after: hung
+    jobs_env.register_worker("w-hung", os.getpid(), silent_for=timedelta(seconds=15.0 * 20 + 60))
     assert take_over_dead_workers(jobs_env.engine, "test-worker", 15.0) == ["w-hung"]
