@@ -80,6 +80,10 @@ class JobsEnv:
                         headers={"stripe-signature": "t=1,v1=00"},
                     )
                 )
+        return self.store(items)
+
+    def store(self, items: list[NewInboxItem]) -> list[str]:
+        """Insert ``items`` and enqueue the new ones in one transaction; their ids."""
         with self.engine.begin() as conn:
             new = set(insert_items(conn, items))
             refs = [i.ref() for i in items if i.id in new]

@@ -15,9 +15,8 @@ from canonical import Customer, Event, EventType
 from registry import Registry
 from tests.registry.fake_adapter import FakeAdapter
 from tests.webhooks.jobs.conftest import JobsEnv, now_s
-from webhooks import NewInboxItem, get_item, insert_items
+from webhooks import NewInboxItem, get_item
 from webhooks.handlers import HandlerRegistry
-from webhooks.jobs import enqueue_items
 
 _CRM = {"c-2": {"id": "c-2", "name": "Grace Hopper", "email": "grace@example.com", "created": 5}}
 
@@ -64,10 +63,7 @@ def _deliver(env: JobsEnv, connection_id: str, events: list[dict[str, Any]]) -> 
         )
         for n, e in enumerate(events)
     ]
-    with env.engine.begin() as conn:
-        insert_items(conn, items)
-        enqueue_items(conn, [i.ref() for i in items])
-    return [i.id for i in items]
+    return env.store(items)
 
 
 @pytest.fixture

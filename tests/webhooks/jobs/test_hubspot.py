@@ -13,10 +13,9 @@ from canonical import Customer, Event, EventType
 from tests.fakes.http_server import LoopbackHTTPServer
 from tests.fakes.hubspot_server import TOKEN, HubSpotFake
 from tests.webhooks.jobs.conftest import JobsEnv
-from webhooks import NewInboxItem, insert_items
+from webhooks import NewInboxItem
 from webhooks._split import split_hubspot
 from webhooks.handlers import HandlerRegistry
-from webhooks.jobs import enqueue_items
 
 
 @pytest.fixture
@@ -41,10 +40,7 @@ def _deliver(env: JobsEnv, connection_id: str, events: list[dict[str, object]]) 
         )
         for d in drafts
     ]
-    with env.engine.begin() as conn:
-        insert_items(conn, items)
-        enqueue_items(conn, [i.ref() for i in items])
-    return [i.id for i in items]
+    return env.store(items)
 
 
 def test_contact_events_fetch_the_current_contact_and_deletions_do_not(
