@@ -42,7 +42,7 @@ HUBSPOT_PROPERTIES = ["email", "firstname", "lastname", "phone", "company", "las
 _SERVE = """
 import sys
 sys.path.insert(0, {repo!r})
-from tests.fakes.{vendor}_server import *
+from plugins.fakes import *
 n = {records}
 if {vendor!r} == "stripe":
     fake = StripeFake()
@@ -77,7 +77,7 @@ def served(vendor: str, records: int) -> Iterator[str]:
 def bare_stripe(url: str) -> int:
     import stripe
 
-    from tests.fakes.stripe_server import API_KEY
+    from plugins.fakes import STRIPE_API_KEY as API_KEY
 
     http = stripe.HTTPXClient(allow_sync_methods=True)
     client = stripe.StripeClient(API_KEY, base_addresses={"api": url}, http_client=http)
@@ -87,7 +87,7 @@ def bare_stripe(url: str) -> int:
 def bare_hubspot(url: str) -> int:
     import hubspot
 
-    from tests.fakes.hubspot_server import TOKEN
+    from plugins.fakes import HUBSPOT_TOKEN as TOKEN
 
     api = hubspot.Client.create(access_token=TOKEN, host=url).crm.contacts.basic_api
     count, after = 0, None
@@ -103,7 +103,7 @@ def raw_stripe(url: str) -> int:
     """The same SDK without typed objects: ``raw_request`` pages, JSON dicts only."""
     import stripe
 
-    from tests.fakes.stripe_server import API_KEY
+    from plugins.fakes import STRIPE_API_KEY as API_KEY
 
     http = stripe.HTTPXClient(allow_sync_methods=True)
     client = stripe.StripeClient(API_KEY, base_addresses={"api": url}, http_client=http)
@@ -123,7 +123,7 @@ def raw_hubspot(url: str) -> int:
 
     import hubspot
 
-    from tests.fakes.hubspot_server import TOKEN
+    from plugins.fakes import HUBSPOT_TOKEN as TOKEN
 
     api = hubspot.Client.create(access_token=TOKEN, host=url).crm.contacts.basic_api
     count, after = 0, None
@@ -142,9 +142,9 @@ def canonry(vendor: str, url: str) -> int:
     """One full ``Registry.sync`` of the customers stream into a fresh SQLite database."""
     from adapters.hubspot import HubSpotAdapter
     from adapters.stripe import StripeAdapter
+    from plugins.fakes import HUBSPOT_TOKEN as TOKEN
+    from plugins.fakes import STRIPE_API_KEY as API_KEY
     from registry import Registry, create_engine, upgrade
-    from tests.fakes.hubspot_server import TOKEN
-    from tests.fakes.stripe_server import API_KEY
     from vault import LocalCredentialStore, LocalKeyring
 
     if vendor == "stripe":

@@ -14,7 +14,6 @@ both, the ratio (target: engine >= 1/3 of model_validate) and exits 1 below the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -30,11 +29,9 @@ sys.path[:] = [p for p in sys.path if str(Path(p or ".").resolve()) != _HERE]
 
 from canonical import Invoice, Source  # noqa: E402
 from mapping import Mapping  # noqa: E402
+from plugins.fakes import vendor_fixture  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(
-    os.environ.get("CANONRY_VENDOR_FIXTURES", REPO.parent / "shared" / "vendor-fixtures")
-)
 TARGET = 1 / 3
 
 
@@ -64,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="rounds; the best one counts")
     args = parser.parse_args(argv)
 
-    record: dict[str, Any] = json.loads((FIXTURES / "stripe" / "invoice.json").read_text())
+    record: dict[str, Any] = vendor_fixture("stripe", "invoice")
     mapping = Mapping.load(REPO / "adapters" / "stripe" / "mappings" / "invoices.yaml")
     compiled = mapping.compile()
     source = Source(adapter="stripe", connection_id="bench")

@@ -1,8 +1,7 @@
-"""Fixtures shared by every test package: vendor fixtures and the local PostgreSQL."""
+"""Fixtures shared by every test package: vendor objects and the local PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -11,22 +10,17 @@ from typing import Any
 
 import pytest
 
+from plugins.fakes import vendor_fixture
+
 REPO = Path(__file__).resolve().parent.parent
-VENDOR_FIXTURES = Path(
-    os.environ.get("CANONRY_VENDOR_FIXTURES", REPO.parent / "shared" / "vendor-fixtures")
-)
 POSTGRES_URL = os.environ.get(
     "CANONRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
 def load_vendor_fixture(vendor: str, name: str) -> dict[str, Any]:
-    """A real vendor object from shared/vendor-fixtures (e.g. ``("stripe", "invoice")``)."""
-    path = VENDOR_FIXTURES / vendor / f"{name}.json"
-    if not path.exists():
-        pytest.fail(f"vendor fixture missing: {path} (set CANONRY_VENDOR_FIXTURES)")
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    """A fresh copy of a real vendor object kept in the repository (``plugins/fakes/fixtures``)."""
+    return vendor_fixture(vendor, name)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from adapters import RetryPolicy, VendorHTTPClient
-from tests.fakes.http_server import LoopbackHTTPServer
+from plugins.fakes import LoopbackHTTPServer
 
 BEARER_TOKEN = "tok_SECRET_abcdef123456"
 

@@ -10,7 +10,7 @@ import pytest
 
 from adapters import RateLimiter, RetryPolicy, VendorHTTPClient
 from canonical import RateLimitError, VendorConnectionError, VendorServerError
-from tests.fakes.http_server import LoopbackHTTPServer, Reply, unused_port
+from plugins.fakes import LoopbackHTTPServer, Reply, unused_port
 
 OK = Reply(200, json={"ok": True})
 

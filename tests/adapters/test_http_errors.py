@@ -15,7 +15,7 @@ from canonical import (
     PermissionDeniedError,
     VendorServerError,
 )
-from tests.fakes.http_server import LoopbackHTTPServer, Reply
+from plugins.fakes import LoopbackHTTPServer, Reply
 
 OK = Reply(200, json={"ok": True})
 

@@ -17,7 +17,7 @@ from adapters import (
     paginate_offset,
 )
 from canonical import AdapterError, ConfigurationError
-from tests.fakes.http_server import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes import LoopbackHTTPServer, RecordedRequest, Reply
 
 ITEMS = [{"id": f"obj_{n}", "n": n} for n in range(7)]
 

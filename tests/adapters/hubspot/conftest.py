@@ -10,8 +10,8 @@ import pytest
 from adapters import RateLimiter
 from adapters.hubspot import HubSpotAdapter
 from canonical import Source
-from tests.fakes.http_server import LoopbackHTTPServer
-from tests.fakes.hubspot_server import TOKEN, HubSpotFake
+from plugins.fakes import HUBSPOT_TOKEN as TOKEN
+from plugins.fakes import HubSpotFake, LoopbackHTTPServer
 
 MakeAdapter = Callable[..., HubSpotAdapter]
 

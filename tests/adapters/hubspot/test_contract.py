@@ -9,8 +9,9 @@ import pytest
 
 from adapters import RateLimiter
 from adapters.hubspot import HubSpotAdapter
+from plugins.fakes import HUBSPOT_TOKEN as TOKEN
+from plugins.fakes import HubSpotFake
 from plugins.testing import AdapterContractTests, AdapterFactory
-from tests.fakes.hubspot_server import TOKEN, HubSpotFake
 
 
 class TestHubSpotContract(AdapterContractTests):

@@ -14,9 +14,8 @@ from canonical import (
     VendorConnectionError,
     VendorServerError,
 )
+from plugins.fakes import HubSpotFake, Reply, unused_port
 from tests.adapters.hubspot.conftest import MakeAdapter, drain
-from tests.fakes.http_server import Reply, unused_port
-from tests.fakes.hubspot_server import HubSpotFake
 
 BAD_TOKEN = "pat-na1-wrong-token-0000-1111"
 

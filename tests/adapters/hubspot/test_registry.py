@@ -9,8 +9,9 @@ import pytest
 
 from adapters.hubspot import HubSpotAdapter
 from canonical import Customer, Invoice
+from plugins.fakes import HUBSPOT_TOKEN as TOKEN
+from plugins.fakes import HubSpotFake
 from registry import Registry, create_engine, upgrade
-from tests.fakes.hubspot_server import TOKEN, HubSpotFake
 from vault import LocalCredentialStore, LocalKeyring
 
 

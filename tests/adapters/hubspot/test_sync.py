@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from canonical import Customer, CustomerKind, Invoice, InvoiceStatus, Money, Source
+from plugins.fakes import HubSpotFake
 from tests.adapters.hubspot.conftest import MakeAdapter, drain
-from tests.fakes.hubspot_server import HubSpotFake
 
 
 def _contact(fake: HubSpotFake, n: int, **kw: object) -> dict[str, object]:

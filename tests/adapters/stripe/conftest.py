@@ -10,8 +10,8 @@ import pytest
 
 from adapters.stripe import StripeAdapter
 from canonical import Source
-from tests.fakes.http_server import LoopbackHTTPServer
-from tests.fakes.stripe_server import API_KEY, StripeFake
+from plugins.fakes import STRIPE_API_KEY as API_KEY
+from plugins.fakes import LoopbackHTTPServer, StripeFake
 
 MakeAdapter = Callable[..., StripeAdapter]
 

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from adapters.stripe import StripeAdapter
+from plugins.fakes import STRIPE_API_KEY as API_KEY
+from plugins.fakes import StripeFake
 from plugins.testing import AdapterContractTests, AdapterFactory
-from tests.fakes.stripe_server import API_KEY, StripeFake
 
 
 class TestStripeContract(AdapterContractTests):

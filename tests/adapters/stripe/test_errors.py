@@ -14,9 +14,8 @@ from canonical import (
     VendorConnectionError,
     VendorServerError,
 )
+from plugins.fakes import StripeFake, unused_port
 from tests.adapters.stripe.conftest import MakeAdapter, drain
-from tests.fakes.http_server import unused_port
-from tests.fakes.stripe_server import StripeFake
 
 BAD_KEY = "sk_test_definitely_wrong_key_4242"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from canonical import Customer, Invoice, InvoiceStatus, Money, Source
+from plugins.fakes import StripeFake
 from tests.adapters.stripe.conftest import MakeAdapter, drain
-from tests.fakes.stripe_server import StripeFake
 
 
 def test_customers_page_through_every_object_once(

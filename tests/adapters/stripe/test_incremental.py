@@ -8,8 +8,8 @@ import time
 import pytest
 
 from canonical import Customer, Invoice, Source
+from plugins.fakes import StripeFake
 from tests.adapters.stripe.conftest import MakeAdapter, drain
-from tests.fakes.stripe_server import StripeFake
 
 
 def test_changes_between_syncs_come_exactly_once(

@@ -10,8 +10,9 @@ import pytest
 
 from adapters.stripe import StripeAdapter
 from canonical import Customer
+from plugins.fakes import STRIPE_API_KEY as API_KEY
+from plugins.fakes import StripeFake
 from registry import Registry, create_engine, upgrade
-from tests.fakes.stripe_server import API_KEY, StripeFake
 from vault import LocalCredentialStore, LocalKeyring
 
 

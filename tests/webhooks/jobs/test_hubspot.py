@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from canonical import Customer, Event, EventType
-from tests.fakes.http_server import LoopbackHTTPServer
-from tests.fakes.hubspot_server import TOKEN, HubSpotFake
+from plugins.fakes import HUBSPOT_TOKEN as TOKEN
+from plugins.fakes import HubSpotFake, LoopbackHTTPServer
 from tests.webhooks.jobs.conftest import JobsEnv
 from webhooks import NewInboxItem
 from webhooks._split import split_hubspot

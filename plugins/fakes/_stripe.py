@@ -1,6 +1,6 @@
 """A loopback Stripe API: list pagination, events, invoice lines, errors in Stripe's JSON.
 
-Objects are built from the real ones in shared/vendor-fixtures/stripe; every mutation
+Objects are built from the real ones in plugins/fakes/fixtures/stripe; every mutation
 records the event Stripe would emit, so incremental syncs over ``/v1/events`` are real.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.conftest import load_vendor_fixture
-from tests.fakes.http_server import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes._fixtures import vendor_fixture
+from plugins.fakes._http import LoopbackHTTPServer, RecordedRequest, Reply
 
 __all__ = ["API_KEY", "Collection", "Recorded", "StripeFake", "parse_params"]
 
@@ -108,7 +108,7 @@ class StripeFake:
         self._seq = 0
         self._lock = threading.RLock()
         names = ("customer", "invoice", "line_item", "event")
-        self._base = {n: load_vendor_fixture("stripe", n) for n in names}
+        self._base = {n: vendor_fixture("stripe", n) for n in names}
         self._server: LoopbackHTTPServer | None = None
 
     def start(self, server: LoopbackHTTPServer | None = None) -> StripeFake:
@@ -295,5 +295,6 @@ def _event_matches(event: Json, q: Json) -> bool:
     types = q.get("types") or ([q["type"]] if "type" in q else [])
     if types and not any(kind == t or (t[-2:] == ".*" and kind.startswith(t[:-1])) for t in types):
         return False
-    bounds = q.get("created") if isinstance(q.get("created"), dict) else {}
+    created = q.get("created")
+    bounds: Json = created if isinstance(created, dict) else {}
     return all(_OPS[op](event["created"], int(v)) for op, v in bounds.items())

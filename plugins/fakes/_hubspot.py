@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.http_server import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes._http import LoopbackHTTPServer, RecordedRequest, Reply
 
 __all__ = ["TOKEN", "HubSpotFake", "iso"]
 
-TOKEN = "pat-na1-canonry-fake-token"
+TOKEN = "pat-na1-canonry-fake-token"  # noqa: S105 (the fake's own test token)
 Json = dict[str, Any]
 MODIFIED = {"contacts": "lastmodifieddate"}  # other object types use hs_lastmodifieddate
 _OPS: dict[str, Callable[[int, int], bool]] = {
@@ -231,7 +231,8 @@ class HubSpotFake:
             while start < len(keys) and not _all(records[str(keys[start][1])], groups[0], modified):
                 start += 1  # only a bound on the sorted key: skip its head, then slice
             return [str(k[1]) for k in keys[start : start + enough]], len(keys) - start
-        chosen, total = [], 0
+        chosen: list[str] = []
+        total = 0
         for key in keys[start:]:
             record = records[str(key[1])]
             if any(_all(record, g, modified) for g in groups):
