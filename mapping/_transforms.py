@@ -135,6 +135,31 @@ def minor_units(args: dict[str, Any]) -> Apply:
     return apply
 
 
+class _MajorArgs(BaseModel):
+    model_config = _Strict
+    currency: str = Field(default="currency", description="path of the currency code")
+    fixed_currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+
+
+@register_transform("major_units", path_args={"currency": "currency"})
+def major_units(args: dict[str, Any]) -> Apply:
+    """A decimal amount in whole currency units (12.50) -> Money in the record's currency.
+
+    The currency is read at ``currency`` in the record, else in the root record (a line
+    item's amount takes its invoice's currency), unless ``fixed_currency`` is given.
+    """
+    options = check_args(_MajorArgs, args)
+    currency_of = parse_path(options.currency).getter()
+    currency = currency_lookup()
+    fixed = currency(options.fixed_currency)[0] if options.fixed_currency else None
+
+    def apply(value: Any, ctx: Context) -> MoneyData:
+        code = fixed or currency(currency_of(ctx.record) or currency_of(ctx.root))[0]
+        return {"amount": _number(value), "currency": code}
+
+    return apply
+
+
 @register_transform("decimal")
 def decimal(args: dict[str, Any]) -> Apply:
     """A number or numeric text -> exact Decimal."""

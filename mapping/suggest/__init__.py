@@ -9,20 +9,24 @@ from mapping.suggest._fields import VendorField, collect_fields
 from mapping.suggest._match import THRESHOLD, match
 from mapping.suggest._proposal import (
     DroppedRule,
+    MissingField,
     Proposal,
+    ProposedLines,
     ProposedRule,
     SampleValue,
     UnmappedField,
 )
 from mapping.suggest._schema import schema_samples
 from mapping.suggest._suggest import suggest
-from mapping.suggest._targets import TargetField, target_fields
+from mapping.suggest._targets import TargetField, line_targets, target_fields
 
 __all__ = [
     "THRESHOLD",
     "Candidate",
     "DroppedRule",
+    "MissingField",
     "Proposal",
+    "ProposedLines",
     "ProposedRule",
     "SampleValue",
     "TargetField",
@@ -30,6 +34,7 @@ __all__ = [
     "VendorField",
     "check_candidates",
     "collect_fields",
+    "line_targets",
     "match",
     "schema_samples",
     "suggest",

@@ -50,33 +50,77 @@ class CheckResult:
 
 
 def check_candidates(
-    model: str, candidates: list[Candidate], samples: list[dict[str, Any]]
+    model: str,
+    candidates: list[Candidate],
+    samples: list[dict[str, Any]],
+    *,
+    lines: str | None = None,
+    base: dict[str, Rule] | None = None,
 ) -> CheckResult:
-    """Keep the candidates that load and map every sample; drop the rest with a reason."""
+    """Keep the candidates that load and map every sample; drop the rest with a reason.
+
+    With ``lines`` (the path of the invoice's line list) the candidates are line rules,
+    checked on every line of every sample under the invoice's ``base`` rules.
+    """
+    check = _Check(model, lines, dict(base or {}))
     dropped: list[tuple[Candidate, str]] = []
     alive: list[tuple[Candidate, dict[str, Rule]]] = []
+    records = check.records(samples)
     for cand in candidates:
-        problem, rules = _static_problem(cand, samples)
+        problem, rules = _static_problem(cand, records)
         if problem is not None:
             dropped.append((cand, problem))
         else:
             alive.append((cand, rules))
     while True:
-        failure = _run(model, alive, samples)
+        if lines is not None and not any("amount" in rules for _c, rules in alive):
+            dropped += [(c, "no rule for the line amount (required) is left") for c, _ in alive]
+            return CheckResult([], dropped)
+        failure = _run(check, alive, samples)
         if failure is None:
             break
         index, reason = failure
         dropped.append((alive.pop(index)[0], reason))
-    mapped = _apply_all(model, alive, samples)
-    kept = [(cand, _before_after(cand, rules, samples, mapped)) for cand, rules in alive]
+    mapped = check.outputs(check.apply(alive, samples))
+    kept = [(cand, _before_after(cand, rules, records, mapped)) for cand, rules in alive]
     return CheckResult(kept, dropped)
 
 
-def _apply_all(
-    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
-) -> list[BaseModel]:
-    compiled = _mapping(model, {t: r for _c, rs in alive for t, r in rs.items()}).compile()
-    return [compiled.apply(sample, source=_SOURCE) for sample in samples]
+@dataclass(frozen=True)
+class _Check:
+    """Builds the trial mapping: top-level rules, or line rules under ``lines``."""
+
+    model: str
+    lines: str | None
+    base: dict[str, Rule]
+
+    def records(self, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What rules read: the samples, or every line item of them."""
+        if self.lines is None:
+            return samples
+        get = parse_path(self.lines).getter()
+        return [i for s in samples for i in (get(s) or []) if isinstance(i, dict)]
+
+    def outputs(self, mapped: list[BaseModel]) -> list[Any]:
+        if self.lines is None:
+            return list(mapped)
+        return [line for obj in mapped for line in getattr(obj, "lines", None) or []]
+
+    def mapping(self, rules: dict[str, Rule]) -> Mapping:
+        if self.lines is None:
+            return _mapping(self.model, rules)
+        return _mapping(self.model, self.base, {"source": self.lines, "rules": rules})
+
+    def rule_name(self, rule: str | None) -> str | None:
+        if rule is not None and self.lines is not None:
+            return rule.removeprefix("lines.")
+        return rule
+
+    def apply(
+        self, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+    ) -> list[BaseModel]:
+        compiled = self.mapping({t: r for _c, rs in alive for t, r in rs.items()}).compile()
+        return [compiled.apply(sample, source=_SOURCE) for sample in samples]
 
 
 def _static_problem(
@@ -112,14 +156,15 @@ def _first_line(exc: Exception) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _mapping(model: str, rules: dict[str, Rule]) -> Mapping:
+def _mapping(model: str, rules: dict[str, Rule], lines: dict[str, Any] | None = None) -> Mapping:
     data: dict[str, Any] = dict(rules)
     for name, filler in _FILLERS.items():
         if name not in data and not (model == "Customer" and name != "remote_id"):
             data[name] = filler
-    return Mapping.model_validate(
-        {"name": "suggest-check", "model": model, "version": "0.0.0", "rules": data}
-    )
+    document = {"name": "suggest-check", "model": model, "version": "0.0.0", "rules": data}
+    if lines is not None:
+        document["lines"] = lines
+    return Mapping.model_validate(document)
 
 
 def _owner(alive: list[tuple[Candidate, dict[str, Rule]]], rule: str | None) -> int | None:
@@ -134,19 +179,16 @@ def _owner(alive: list[tuple[Candidate, dict[str, Rule]]], rule: str | None) -> 
 
 
 def _run(
-    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+    check: _Check, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
 ) -> tuple[int, str] | None:
-    rules = {t: r for _c, rs in alive for t, r in rs.items()}
     try:
-        compiled = _mapping(model, rules).compile()
-        for sample in samples:
-            compiled.apply(sample, source=_SOURCE)
+        check.apply(alive, samples)
     except MappingError as exc:
         if not alive:
             raise  # the check's own fillers cannot fail; anything else is a bug worth seeing
-        index = _owner(alive, exc.rule)
+        index = _owner(alive, check.rule_name(exc.rule))
         if index is None:
-            index = _isolate(model, alive, samples)
+            index = _isolate(check, alive, samples)
         if index is None:  # no single rule to blame: give up the least confident one
             index = min(range(len(alive)), key=lambda i: alive[i][0].confidence)
         return index, f"fails on the samples: {exc.message}"
@@ -154,15 +196,12 @@ def _run(
 
 
 def _isolate(
-    model: str, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
+    check: _Check, alive: list[tuple[Candidate, dict[str, Rule]]], samples: list[dict[str, Any]]
 ) -> int | None:
     """The candidate whose removal lets the others map every sample (record-level errors)."""
     for index in range(len(alive)):
-        rest = {t: r for i, (_c, rs) in enumerate(alive) if i != index for t, r in rs.items()}
         try:
-            compiled = _mapping(model, rest).compile()
-            for sample in samples:
-                compiled.apply(sample, source=_SOURCE)
+            check.apply([a for i, a in enumerate(alive) if i != index], samples)
         except MappingError:
             continue
         return index
@@ -170,7 +209,7 @@ def _isolate(
 
 
 def _before_after(
-    cand: Candidate, rules: dict[str, Rule], samples: list[dict[str, Any]], mapped: list[BaseModel]
+    cand: Candidate, rules: dict[str, Rule], samples: list[dict[str, Any]], mapped: list[Any]
 ) -> list[tuple[Any, Any]]:
     paths = next(iter(rules.values())).paths() if rules else ()
     getters = [parse_path(p).getter() for p in paths]

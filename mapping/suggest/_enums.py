@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["VOCABULARIES", "enum_values", "widen"]
+__all__ = ["DEFAULTS", "VOCABULARIES", "enum_values", "widen"]
 
 _STATUS = {
     "draft": "draft",
@@ -21,6 +21,8 @@ _STATUS = {
     "submitted": "open",
     "pending": "open",
     "partially_paid": "open",
+    "billed": "open",
+    "past_due": "open",
     "partial": "open",
     "issued": "open",
     "outstanding": "open",
@@ -28,6 +30,8 @@ _STATUS = {
     "partially_refunded": "paid",
     "refunded": "paid",
     "closed": "paid",
+    "completed": "paid",
+    "autopaid": "paid",
     "void": "void",
     "voided": "void",
     "deleted": "void",
@@ -49,18 +53,33 @@ _KIND = {
     "corporate": "organization",
 }
 
-VOCABULARIES: dict[str, dict[str, str]] = {"status": _STATUS, "kind": _KIND}
+_DELETED: dict[str, Any] = {
+    "active": False,
+    "archived": True,
+    "deleted": True,
+    "closed": True,
+    "removed": True,
+}
+
+VOCABULARIES: dict[str, dict[str, Any]] = {
+    "status": _STATUS,
+    "kind": _KIND,
+    "remote_was_deleted": _DELETED,
+}
 """Canonical target -> (normalised vendor word -> canonical value)."""
+
+DEFAULTS: dict[str, Any] = {"status": "open", "remote_was_deleted": False}
+"""The value for vendor values no sample showed (samples rarely show every status)."""
 
 
 def _norm(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
-def enum_values(target: str, values: list[Any]) -> tuple[dict[str, str], list[str]]:
+def enum_values(target: str, values: list[Any]) -> tuple[dict[str, Any], list[str]]:
     """The ``enum`` transform's value map for the vendor ``values``, and the values it missed."""
     vocabulary = VOCABULARIES.get(target, {})
-    mapped: dict[str, str] = {}
+    mapped: dict[str, Any] = {}
     missed: list[str] = []
     for value in values:
         if not isinstance(value, str) or isinstance(value, bool):
@@ -74,17 +93,24 @@ def enum_values(target: str, values: list[Any]) -> tuple[dict[str, str], list[st
     return mapped, missed
 
 
-def widen(target: str, values: dict[str, str]) -> dict[str, str]:
+def _title(word: str) -> str:
+    return word.replace("_", " ").title()
+
+
+def widen(target: str, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` plus the rest of the vocabulary, spelt in the vendor's case style.
 
     Samples rarely show every status; a vendor that wrote ``paid`` and ``draft`` writes
-    ``void`` too. Mixed or other styles (``Partially Paid``) are left as seen.
+    ``void`` too, one that wrote ``Posted`` writes ``Draft``. Mixed styles are left as seen.
     """
     seen = list(values)
+    style: Any
     if seen and all(v.islower() and " " not in v for v in seen):
         style = str.lower
     elif seen and all(v.isupper() and " " not in v for v in seen):
         style = str.upper
+    elif seen and all(v == _title(v) for v in seen):
+        style = _title
     else:
         return dict(values)
     wider = dict(values)

@@ -45,6 +45,10 @@ class VendorField:
     """Allowed values declared by a schema (not sample data)."""
     description: str = ""
     from_schema: bool = False
+    group_role: str = ""
+    """billing/shipping when the field is a part of a flat, prefix-coded address group."""
+    group_part: tuple[str, ...] = ()
+    """The part's tokens inside its group (``p_city`` -> ``("city",)``)."""
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -79,7 +83,10 @@ class VendorField:
 
 
 def describe_pattern(kind: str, pattern: str) -> str:
-    return kind if pattern in ("text", kind) else f"{kind}({pattern.replace('_', '-')}-like)"
+    """``string(email-like)``, ``string(enum-like)``, ``integer(unix-seconds-like)``."""
+    if pattern in ("text", kind):
+        return kind
+    return f"{kind}({pattern.removesuffix('_like').replace('_', '-')}-like)"
 
 
 def collect_fields(samples: list[dict[str, Any]]) -> list[VendorField]:

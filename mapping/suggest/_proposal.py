@@ -11,7 +11,15 @@ from mapping._model import Mapping
 from mapping._overrides import AnyMapping, MappingOverride
 from mapping._rules import Rule
 
-__all__ = ["DroppedRule", "Proposal", "ProposedRule", "SampleValue", "UnmappedField"]
+__all__ = [
+    "DroppedRule",
+    "MissingField",
+    "Proposal",
+    "ProposedLines",
+    "ProposedRule",
+    "SampleValue",
+    "UnmappedField",
+]
 
 _DATA = ConfigDict(extra="forbid", frozen=True)
 Origin = Literal["matcher", "llm"]
@@ -66,6 +74,32 @@ class UnmappedField(BaseModel):
     descriptor: str = Field(description="type and value pattern, e.g. 'string(email-like)'")
 
 
+class ProposedLines(BaseModel):
+    """The invoice-lines section: the vendor's list of line items and a rule per line field."""
+
+    model_config = _DATA
+
+    source: str = Field(description="vendor path of the list of line items, e.g. 'line_items'")
+    confidence: float = Field(ge=0.0, le=1.0)
+    rationale: str
+    rules: tuple[ProposedRule, ...] = Field(
+        description="rules for InvoiceLine fields; their sources are paths inside one line"
+    )
+
+    def mapping_rules(self) -> dict[str, Rule]:
+        return {name: rule for proposed in self.rules for name, rule in proposed.rules.items()}
+
+
+class MissingField(BaseModel):
+    """Something a loadable mapping needs that the samples did not give: why, and what to add."""
+
+    model_config = _DATA
+
+    target: str
+    reason: str
+    hint: str
+
+
 class Proposal(BaseModel):
     """A suggested mapping for one canonical model, explained and checked on samples."""
 
@@ -73,12 +107,25 @@ class Proposal(BaseModel):
 
     model: str
     rules: tuple[ProposedRule, ...] = ()
+    lines: ProposedLines | None = None
+    missing: tuple[MissingField, ...] = Field(
+        default=(), description="required fields without a rule: the mapping cannot load yet"
+    )
     unmapped: tuple[UnmappedField, ...] = ()
     dropped: tuple[DroppedRule, ...] = ()
     notes: tuple[str, ...] = ()
     samples_checked: int = 0
 
+    @property
+    def complete(self) -> bool:
+        """Whether ``to_mapping`` can build a loadable mapping from this proposal."""
+        return not self.missing
+
     def rule_for(self, target: str) -> ProposedRule | None:
+        """The rule for ``target`` (``lines.<field>`` for a line rule), or None."""
+        if target.startswith("lines.") and self.lines is not None:
+            name = target.removeprefix("lines.")
+            return next((r for r in self.lines.rules if r.target == name), None)
         return next((r for r in self.rules if r.target == target), None)
 
     def mapping_rules(self) -> dict[str, Rule]:
@@ -86,16 +133,26 @@ class Proposal(BaseModel):
         return {name: rule for proposed in self.rules for name, rule in proposed.rules.items()}
 
     def to_mapping(self, name: str, version: str = "0.1.0", description: str = "") -> Mapping:
-        """A standalone ``Mapping``; ``MappingError`` if a required field has no rule."""
-        return Mapping.model_validate(
-            {
-                "name": name,
-                "model": self.model,
-                "version": version,
-                "description": description or f"suggested mapping to {self.model}",
-                "rules": self.mapping_rules(),
-            }
-        )
+        """A standalone ``Mapping``; ``MappingError`` saying what to add if one is missing."""
+        if self.missing:
+            first = self.missing[0]
+            others = "; ".join(f"{m.target}: {m.reason}" for m in self.missing[1:])
+            raise MappingError(
+                f"the proposal cannot become a loadable {self.model} mapping: {first.target}: "
+                f"{first.reason}" + (f"; also {others}" if others else ""),
+                rule=first.target,
+                hint=first.hint,
+            )
+        data: dict[str, Any] = {
+            "name": name,
+            "model": self.model,
+            "version": version,
+            "description": description or f"suggested mapping to {self.model}",
+            "rules": self.mapping_rules(),
+        }
+        if self.lines is not None:
+            data["lines"] = {"source": self.lines.source, "rules": self.lines.mapping_rules()}
+        return Mapping.model_validate(data)
 
     def to_override(
         self,
@@ -119,6 +176,16 @@ class Proposal(BaseModel):
         for proposed in self.rules:
             if base is None or replace or not _covered(base, proposed.target):
                 rules.update(proposed.rules)
+        same_list = (
+            self.lines is not None
+            and base is not None
+            and base.lines is not None
+            and base.lines.source == self.lines.source  # an override cannot move the list
+        )
+        if same_list and self.lines is not None and base is not None:
+            for proposed in self.lines.rules:
+                if replace or not _covered(base, f"lines.{proposed.target}"):
+                    rules.update({f"lines.{t}": r for t, r in proposed.rules.items()})
         if custom_fields:
             for field in self.unmapped:
                 if "[" not in field.path and not (base and _reads(base, field.path)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mapping.suggest._enums import enum_values
 from mapping.suggest._fields import VendorField
 from mapping.suggest._targets import TargetField
 
@@ -22,11 +23,14 @@ _SHIPPING = frozenset({"shipping", "ship", "shipto", "delivery"})
 _WEAK = frozenset({"other", "home", "secondary", "alternate"})
 _CONTEXT = _BILLING | _SHIPPING | _WEAK | {"default", "primary", "main", "to"}
 NAME_FLOOR = 0.4
-_QUALIFIERS = frozenset({"excluding", "including", "exclusive", "inclusive", "before", "after"})
+_QUALIFIERS = frozenset(
+    {"excluding", "including", "exclusive", "inclusive", "before", "after", "percentage", "percent"}
+)
 _SPECIFIC = {"email": "email", "currency_code": "currency"}
+_FOREIGN = frozenset({"user", "login", "vat", "creator", "assignee"})
 
 _TYPES: dict[str, dict[str, float]] = {
-    "id": {"text": 0.8, "integer_text": 0.9, "enum_like": 0.8, "integer": 0.7, "phone": 0.3},
+    "id": {"text": 0.8, "integer_text": 0.9, "enum_like": 0.8, "integer": 0.8, "phone": 0.3},
     "text": {
         "text": 1.0,
         "enum_like": 0.8,
@@ -43,6 +47,7 @@ _TYPES: dict[str, dict[str, float]] = {
     "enum": {"enum_like": 1.0, "text": 0.6, "country_code": 0.5, "currency_code": 0.3},
     "bool": {"boolean": 1.0, "boolean_text": 1.0},
     "country": {"country_code": 1.0},
+    "decimal": {"integer": 1.0, "decimal": 1.0, "decimal_text": 1.0, "integer_text": 0.9},
 }
 
 
@@ -60,6 +65,11 @@ def _clean(words: tuple[str, ...]) -> tuple[str, ...]:
         if word not in _NOISE and (not out or out[-1] != word):
             out.append(word)
     return tuple(out)
+
+
+def _words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Cleaned tokens without version digits and one-letter codes (``v3_status``)."""
+    return tuple(w for w in _clean(words) if not (w.isdigit() or len(w) == 1))
 
 
 def _sim(have: tuple[str, ...], want: tuple[str, ...]) -> float:
@@ -88,23 +98,29 @@ def name_score(target: TargetField, vf: VendorField) -> float:
     """0..1: how well the vendor path's words match the target's names."""
     if target.context:
         return _address_score(target, vf)
-    leaf, parents = _clean(vf.leaf), _clean(vf.parents)
-    whole = _clean(vf.tokens)
+    leaf, parents = _words(vf.leaf), _words(vf.parents)
+    whole = _words(vf.tokens)
     leaf_score = _best(leaf, target) * (0.8 if parents else 1.0)
     whole_score = _best(whole, target) * (1.0 if parents else 0.98)
     score = max(leaf_score, whole_score)
+    own = {t for s in target.synonyms for t in s}
     qualifiers = set(whole) & _QUALIFIERS
-    if qualifiers and not qualifiers <= {t for s in target.synonyms for t in s}:
+    if qualifiers and not qualifiers <= own:
         score *= 0.6  # "total_excluding_tax" is not the tax
+    if set(leaf) & _FOREIGN - own:
+        score *= 0.6  # "username", "vat_name": a login or a tax name, not the name
     return score * (0.6 if vf.in_list else 1.0)
 
 
 def _address_score(target: TargetField, vf: VendorField) -> float:
+    shipping_target = target.name.startswith("shipping")
+    if vf.group_role:  # a flat, prefix-coded group (p_city, address1_city)
+        same = (vf.group_role == "shipping") == shipping_target
+        return _best(vf.group_part, target) * (1.0 if same else 0.2)
     leaf = _clean(vf.leaf)
     part = tuple(t for t in leaf if t not in _CONTEXT)
     context = set(vf.parents) | (set(leaf) - set(part))
     base = _best(part, target)
-    shipping_target = target.name.startswith("shipping")
     if context & _SHIPPING:
         factor = 1.0 if shipping_target else 0.2
     elif context & _BILLING:
@@ -122,6 +138,13 @@ def type_score(target: TargetField, vf: VendorField) -> float:
     """0..1: how well the values fit the target; 0 means they cannot fill it."""
     if vf.kind == "null":
         return 0.4
+    if target.kind == "bool" and vf.pattern in ("enum_like", "text"):
+        if vf.leaf not in (("status",), ("state",)):
+            return 0.0  # only a record's own state can say it was deleted
+        values, missed = enum_values(target.name, vf.distinct())
+        return 0.9 if values and not missed and any(values.values()) else 0.0
+    if target.kind == "money" and {"tax", "rate"} <= set(vf.leaf):
+        return 0.0  # a tax rate, not an amount
     if vf.kind in ("array", "object", "mixed"):
         return 0.0
     if target.kind == "id" and vf.pattern in ("unix_seconds", "decimal"):

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from canonical import ConfigurationError
+from mapping._rules import Rule
 from mapping._targets import resolve_model
+from mapping.suggest._assemble import assemble
 from mapping.suggest._check import Candidate, CheckResult, check_candidates
 from mapping.suggest._fields import VendorField, collect_fields
+from mapping.suggest._groups import mark_address_groups
+from mapping.suggest._lines import suggest_lines
 from mapping.suggest._match import match
-from mapping.suggest._proposal import (
-    DroppedRule,
-    Proposal,
-    ProposedRule,
-    SampleValue,
-    UnmappedField,
-)
+from mapping.suggest._proposal import Proposal
 from mapping.suggest._schema import schema_samples
 from mapping.suggest._targets import target_fields
 
@@ -44,6 +41,7 @@ def suggest(
     """
     resolve_model(model)
     records, fields = _inputs(samples, schema)
+    mark_address_groups(fields)
     targets = target_fields(model)
     candidates = match(targets, fields)
     notes: list[str] = []
@@ -58,7 +56,15 @@ def suggest(
         result = _check_with_llm(model, candidates, refined.candidates, records)
     else:
         result = check_candidates(model, candidates, records)
-    return _proposal(model, result, fields, records, notes)
+    guess = None
+    if model == "Invoice":
+        base = {
+            t: r if isinstance(r, Rule) else Rule.model_validate(r)
+            for c, _ in result.kept
+            for t, r in c.rules.items()
+        }
+        guess = suggest_lines(fields, records, base)
+    return assemble(model, result, guess, fields, records, notes)
 
 
 def _inputs(
@@ -109,56 +115,3 @@ def _check_with_llm(
         return CheckResult(first.kept, first.dropped + removed)
     second = check_candidates(model, [c for c, _ in first.kept] + fallback, records)
     return CheckResult(second.kept, first.dropped + second.dropped + removed)
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-def _proposal(
-    model: str,
-    result: CheckResult,
-    fields: list[VendorField],
-    records: list[dict[str, Any]],
-    notes: list[str],
-) -> Proposal:
-    rules = [
-        ProposedRule(
-            target=cand.target,
-            source=cand.source,
-            transform=cand.transform,
-            args=cand.args,
-            confidence=round(cand.confidence, 3),
-            rationale=cand.rationale,
-            samples=tuple(SampleValue(before=_jsonable(b), after=_jsonable(a)) for b, a in pairs),
-            origin="llm" if cand.origin == "llm" else "matcher",
-            rules=dict(cand.rules),
-        )
-        for cand, pairs in result.kept
-    ]
-    dropped = [
-        DroppedRule(
-            target=cand.target,
-            source=cand.source or None,
-            transform=cand.transform,
-            reason=reason,
-            origin="llm" if cand.origin == "llm" else "matcher",
-        )
-        for cand, reason in result.dropped
-    ]
-    used = {p for r in rules for rule in r.rules.values() for p in rule.paths()}
-    unmapped = [
-        UnmappedField(path=vf.path, descriptor=vf.descriptor)
-        for vf in fields
-        if vf.path not in used
-    ]
-    order = {t: i for i, t in enumerate(t.name for t in target_fields(model))}
-    rules.sort(key=lambda r: order.get(r.target, len(order)))
-    return Proposal(
-        model=model,
-        rules=tuple(rules),
-        unmapped=tuple(unmapped),
-        dropped=tuple(dropped),
-        notes=tuple(notes),
-        samples_checked=len(records),
-    )

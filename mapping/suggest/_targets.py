@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from mapping.suggest._tokens import phrase
 
-__all__ = ["ADDRESS_PARTS", "TargetField", "target_fields"]
+__all__ = ["ADDRESS_PARTS", "TargetField", "line_targets", "target_fields"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class TargetField:
 
     name: str
     kind: str
-    """id, text, email, phone, datetime, money, currency, enum, bool, country."""
+    """id, text, email, phone, datetime, money, currency, enum, bool, country, decimal."""
     synonyms: tuple[tuple[str, ...], ...]
     description: str = ""
     context: tuple[str, ...] = ()
@@ -43,6 +43,7 @@ _TYPE_NAMES = {
     "enum": "enum",
     "bool": "boolean",
     "country": "ISO 3166-1 alpha-2 country code",
+    "decimal": "exact decimal number",
 }
 
 
@@ -60,7 +61,7 @@ ADDRESS_PARTS = {
     "region": (
         "text",
         "state region province county state_code province_code "
-        "country_sub_division_code subdivision",
+        "country_sub_division_code subdivision administrative_district_level_1",
     ),
     "postal_code": ("text", "postal_code zip zipcode postcode postalcode zip_code post_code"),
     "country": ("country", "country country_code countrycode"),
@@ -73,7 +74,7 @@ _COMMON = [
         "created_at",
         "datetime",
         "created created_at createdate create_date created_time "
-        "date_created creation_date created_on create_time",
+        "date_created creation_date created_on create_time signup_date add_time date_added",
         "when the vendor created it",
     ),
     _t(
@@ -81,13 +82,14 @@ _COMMON = [
         "datetime",
         "updated updated_at updated_time last_modified lastmodifieddate "
         "modified modified_at last_updated updated_date_utc last_modified_time "
-        "last_modified_date last_updated_time system_modstamp update_time modified_time",
+        "last_modified_date last_updated_time system_modstamp update_time modified_time "
+        "modified_on date_modified date_updated",
         "when the vendor last changed it",
     ),
     _t(
         "remote_was_deleted",
         "bool",
-        "deleted is_deleted archived is_archived",
+        "deleted is_deleted archived is_archived state status",
         "whether the vendor deleted it",
     ),
 ]
@@ -148,7 +150,8 @@ _INVOICE = [
     _t(
         "subtotal",
         "money",
-        "subtotal sub_total subtotal_price sub_total_amount line_total total_before_tax",
+        "subtotal sub_total subtotal_price sub_total_amount line_total total_before_tax "
+        "amount_without_tax",
         "before tax and discounts",
     ),
     _t(
@@ -169,19 +172,23 @@ _INVOICE = [
         "amount_due balance balance_due due_amount amount_outstanding "
         "outstanding total_outstanding",
     ),
-    _t("amount_paid", "money", "amount_paid paid_amount total_paid payment_made paid"),
+    _t(
+        "amount_paid",
+        "money",
+        "amount_paid paid_amount total_paid payment_made paid payment_amount",
+    ),
     _t("amount_remaining", "money", "amount_remaining remaining balance_remaining"),
     _t(
         "issued_at",
         "datetime",
         "issued issued_at invoice_date date txn_date date_string "
-        "issue_date document_date date_issued effective_at processed_at",
+        "issue_date document_date date_issued effective_at processed_at billed_at",
     ),
     _t("due_at", "datetime", "due due_date due_at due_date_string payment_due_date due_on"),
     _t(
         "paid_at",
         "datetime",
-        "paid_at paid_on fully_paid_on_date fully_paid_at last_payment_date payment_date",
+        "paid_at paid_on fully_paid_on_date fully_paid_at last_payment_date payment_date date_paid",
     ),
     _t("period_start", "datetime", "period_start service_period_start from_date start_date"),
     _t("period_end", "datetime", "period_end service_period_end to_date end_date"),
@@ -207,3 +214,42 @@ def target_fields(model: str) -> tuple[TargetField, ...]:
         ids = "id object_id record_id uuid invoice_id order_id"
         return (_t("remote_id", "id", ids, "the vendor's id"), *_COMMON, *_INVOICE)
     return ()
+
+
+_LINE = (
+    _t("remote_id", "id", "id line_id line_item_id item_line_id uuid", "the line's own vendor id"),
+    _t(
+        "description",
+        "text",
+        "description desc name title item_name product_name charge_name line_description",
+        "what the line bills",
+    ),
+    _t("quantity", "decimal", "quantity qty units count"),
+    _t(
+        "unit_amount",
+        "money",
+        "unit_amount unit_price price rate unit_cost price_per_unit",
+        "price of one unit",
+    ),
+    _t(
+        "amount",
+        "money",
+        "amount line_amount subtotal line_total item_total charge_amount total amount_total",
+        "the line total before invoice-level tax",
+    ),
+    _t("discount", "money", "discount discount_amount total_discount discount_total"),
+    _t("tax", "money", "tax tax_amount total_tax line_tax"),
+    _t(
+        "product_remote_id",
+        "id",
+        "product_id item_id product item price_id variant_id item_ref product_ref",
+        "the vendor id of the product or item billed",
+    ),
+    _t("period_start", "datetime", "period_start start_date service_start date_from start"),
+    _t("period_end", "datetime", "period_end end_date service_end date_to end"),
+)
+
+
+def line_targets() -> tuple[TargetField, ...]:
+    """The InvoiceLine fields a suggestion may fill (inside the ``lines`` section)."""
+    return _LINE

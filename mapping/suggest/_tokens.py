@@ -1,7 +1,8 @@
 """Field names into comparable tokens: case splitting, light singularising, abbreviations.
 
 ``tokens("PrimaryEmailAddr.Address")`` gives ``("primary", "email", "address", "address")``;
-``tokens("billing_address.zip")`` gives ``("billing", "address", "zip")``.
+``tokens("billing_address.zip")`` gives ``("billing", "address", "zip")``; one-word compounds
+are split by a vocabulary: ``phrase("createdon")`` gives ``("created", "on")``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["ABBREVIATIONS", "path_segments", "phrase", "singular", "tokens"]
+__all__ = [
+    "ABBREVIATIONS",
+    "VOCABULARY",
+    "compound",
+    "path_segments",
+    "phrase",
+    "singular",
+    "tokens",
+]
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -46,6 +55,19 @@ ABBREVIATIONS: dict[str, str] = {
 
 _KEEP = frozenset({"status", "address", "tax", "is", "has", "gross", "terms", "class", "bus"})
 
+VOCABULARY = frozenset(
+    {
+        "account", "address", "amount", "at", "balance", "bill", "billing", "business", "by",
+        "city", "code", "company", "contact", "country", "create", "created", "currency",
+        "customer", "date", "description", "discount", "due", "email", "fax", "first", "full",
+        "given", "home", "id", "invoice", "item", "last", "line", "mail", "mobile", "modified",
+        "name", "number", "of", "on", "or", "order", "owner", "paid", "parent", "phone", "postal",
+        "price", "province", "quantity", "region", "ship", "shipping", "site", "state", "status",
+        "street", "sub", "tax", "time", "total", "type", "unit", "update", "updated", "user", "zip",
+    }
+)  # fmt: skip
+"""Words a one-word compound (``contactid``, ``createdon``, ``fullname``) is split into."""
+
 
 def singular(word: str) -> str:
     """A light singular: ``addresses`` -> ``address``, ``lines`` -> ``line``."""
@@ -74,13 +96,36 @@ def _expand(word: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
+def compound(word: str) -> tuple[str, ...]:
+    """``word`` split into vocabulary words (``customerid`` -> customer, id), or itself.
+
+    Only a full split into two or three known words of two letters or more counts, so
+    ordinary words (``notes``, ``memo``) stay whole.
+    """
+    if len(word) < 5 or word in VOCABULARY or word in ABBREVIATIONS:
+        return (word,)
+    best: tuple[str, ...] | None = None
+    for cut in range(2, len(word) - 1):
+        head, tail = word[:cut], word[cut:]
+        if head not in VOCABULARY:
+            continue
+        rest = (tail,) if tail in VOCABULARY else compound(tail)
+        if len(rest) == 1 and rest[0] not in VOCABULARY:
+            continue
+        found = (head, *rest)
+        if len(found) <= 3 and (best is None or len(found) < len(best)):
+            best = found
+    return best or (word,)
+
+
+@lru_cache(maxsize=4096)
 def phrase(text: str) -> tuple[str, ...]:
     """Tokens of one name (no dots): camel/snake/kebab split, lower-cased, expanded."""
     out: list[str] = []
     for chunk in _SPLIT.split(text):
         for part in _CAMEL.findall(chunk):
-            for word in _expand(singular(part.lower())):
-                out.append(word)
+            for piece in compound(part.lower()):
+                out.extend(_expand(singular(piece)))
     return tuple(out)
 
 

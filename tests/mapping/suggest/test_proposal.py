@@ -63,7 +63,9 @@ def test_to_mapping_round_trips_and_maps() -> None:
 
 def test_to_mapping_refuses_a_proposal_without_required_fields() -> None:
     proposal = suggest("Invoice", samples=[{"id": "1", "memo": "x"}])
-    with pytest.raises(MappingError, match="requires 'status'"):
+    assert not proposal.complete
+    assert [m.target for m in proposal.missing] == ["status", "currency"]
+    with pytest.raises(MappingError, match="cannot become a loadable Invoice mapping: status"):
         proposal.to_mapping("broken")
 
 

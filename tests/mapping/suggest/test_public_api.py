@@ -14,9 +14,10 @@ RUN = Path(__file__).resolve().parents[3] / "benchmarks" / "mapping_suggest" / "
 
 def test_exported_names_are_pinned() -> None:
     assert set(mapping.suggest.__all__) == {
-        "THRESHOLD", "Candidate", "DroppedRule", "Proposal", "ProposedRule", "SampleValue",
-        "TargetField", "UnmappedField", "VendorField", "check_candidates", "collect_fields",
-        "match", "schema_samples", "suggest", "target_fields",
+        "THRESHOLD", "Candidate", "DroppedRule", "MissingField", "Proposal", "ProposedLines",
+        "ProposedRule", "SampleValue", "TargetField", "UnmappedField", "VendorField",
+        "check_candidates", "collect_fields", "line_targets", "match", "schema_samples",
+        "suggest", "target_fields",
     }  # fmt: skip
     assert {"LLMClient", "OpenAICompatibleClient", "AnthropicClient", "RefineOptions",
             "client_from_env", "ReplyCache"} <= set(mapping.llm.__all__)  # fmt: skip
@@ -41,6 +42,7 @@ def test_deterministic_f1_on_the_labelled_vendor_set() -> None:
     assert not vendors & {"Stripe", "HubSpot"}
     total = run.Counts()
     for case in cases:
-        counts, _ = run.score(run.predict(case), case["gold"])
+        counts, errors = run.score_case(case)
         total.add(counts)
-    assert total.f1 >= 0.85
+        assert not [e for e in errors if e.startswith("UNSAFE")], case["file"]
+    assert total.f1 >= 0.92
