@@ -68,10 +68,11 @@ def flat_gold(gold: dict[str, Any], *, lines: bool = True) -> dict[str, set[str]
 def flat_proposal(proposal: Any, *, lines: bool = True) -> dict[str, str]:
     """Target -> source of a ``mapping.suggest.Proposal``, in the same form as the gold."""
     flat = {rule.target: rule.source for rule in proposal.rules}
-    if lines and proposal.lines is not None:
-        where = proposal.lines.source
+    section = getattr(proposal, "lines", None)  # None too for proposals of older versions
+    if lines and section is not None:
+        where = section.source
         flat["lines"] = where
-        for rule in proposal.lines.rules:
+        for rule in section.rules:
             parts = rule.source.split(" + ")
             flat[f"lines.{rule.target}"] = " + ".join(_under(where, p) for p in parts)
     return flat
