@@ -4,11 +4,15 @@ Privacy by default: the prompt carries the canonical targets, the vendor field *
 with type/shape descriptors (``string(email-like)``) and the matcher's current choice of
 path and transform. Sample values, and enum value maps built from them, are added only
 with ``send_values=True``; enum values a schema declares are not sample data and are sent.
+Keys under free-form maps (``metadata``, custom fields) are data too (``metadata.jane.doe
+@example.com``): without ``send_values`` they are sent as ``metadata.<key1>`` and the
+answer's aliases are read back.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +23,7 @@ from mapping.suggest import Candidate, TargetField, VendorField
 __all__ = [
     "ANSWER_SCHEMA",
     "SYSTEM",
+    "Aliases",
     "LLMAnswer",
     "LLMRule",
     "estimate_tokens",
@@ -33,8 +38,20 @@ SYSTEM = (
     "field fits. Money: give the amount's path with transform 'minor_units' for integer minor "
     "units (args.currency = path of the currency code) or 'decimal' for decimal amounts. "
     "Enums: transform 'enum' with args.values mapping vendor values to canonical ones. "
-    "Answer only with JSON that matches the schema; use only paths that are listed."
+    "To combine several fields (a name from first and last name) give 'sources' (a list of "
+    "paths) with transform 'join' or 'first_non_empty' instead of 'source'. "
+    "A path with [0] reads the first item of a list: on an invoice those lists are usually "
+    "the line items (listed under line_lists; they are mapped separately), so do not map "
+    "them onto invoice-level targets unless the list holds one entry for the whole record. "
+    "Answer source null only when you are sure no field fits; the matcher's rule is then "
+    "reviewed, not removed. Answer only with JSON that matches the schema; use only paths "
+    "that are listed."
 )
+_FREE_FORM = frozenset(
+    {"metadata", "custom_fields", "customfields", "custom", "meta", "extra", "extras",
+     "user_data", "tags", "labels", "note_attributes", "custom_attributes"}
+)  # fmt: skip
+_LIST = re.compile(r"^(.*?)\[0\]")
 _MAX_EXAMPLES = 3
 
 
@@ -43,6 +60,9 @@ class LLMRule(BaseModel):
 
     target: str
     source: str | None = Field(description="vendor path, or null to leave the target unmapped")
+    sources: list[str] | None = Field(
+        default=None, description="several vendor paths combined by the transform (join)"
+    )
     transform: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     confidence: float = Field(ge=0.0, le=1.0)
@@ -72,7 +92,38 @@ def parse_answer(text: str, targets: set[str]) -> LLMAnswer:
         raise ValueError(
             f"unknown target fields {unknown}; answer only for: {', '.join(sorted(targets))}"
         )
+    both = sorted(r.target for r in answer.rules if r.source is not None and r.sources)
+    if both:
+        raise ValueError(f"give either source or sources, not both, for {both}")
     return answer
+
+
+class Aliases:
+    """Vendor paths as sent: keys under free-form maps replaced by ``<key1>``, ``<key2>``..."""
+
+    def __init__(self, paths: list[str], *, reveal: bool) -> None:
+        self._sent: dict[str, str] = {}
+        self._real: dict[str, str] = {}
+        keys: dict[str, str] = {}
+        for path in paths:
+            sent = path if reveal else self._hide(path, keys)
+            self._sent[path], self._real[sent] = sent, path
+
+    @staticmethod
+    def _hide(path: str, keys: dict[str, str]) -> str:
+        parts = path.split(".")
+        for index, part in enumerate(parts[:-1]):
+            if part.split("[")[0].lower() in _FREE_FORM:
+                rest = ".".join(parts[index + 1 :])
+                alias = keys.setdefault(rest, f"<key{len(keys) + 1}>")
+                return ".".join([*parts[: index + 1], alias])
+        return path
+
+    def sent(self, path: str) -> str:
+        return " + ".join(self._sent.get(p, p) for p in path.split(" + "))
+
+    def real(self, path: str) -> str:
+        return self._real.get(path, path)
 
 
 def estimate_tokens(text: str) -> int:
@@ -80,8 +131,8 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def _field(vf: VendorField, send_values: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"path": vf.path, "type": vf.descriptor}
+def _field(vf: VendorField, send_values: bool, aliases: Aliases) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": aliases.sent(vf.path), "type": vf.descriptor}
     if vf.enum is not None:
         entry["allowed_values"] = vf.enum[:20]
     if vf.description:
@@ -91,8 +142,8 @@ def _field(vf: VendorField, send_values: bool) -> dict[str, Any]:
     return entry
 
 
-def _current(cand: Candidate, send_values: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"target": cand.target, "source": cand.source}
+def _current(cand: Candidate, send_values: bool, aliases: Aliases) -> dict[str, Any]:
+    entry: dict[str, Any] = {"target": cand.target, "source": aliases.sent(cand.source)}
     entry["transform"] = cand.transform
     if send_values and cand.args:
         entry["args"] = cand.args
@@ -107,16 +158,20 @@ def prompt(
     current: list[Candidate],
     *,
     send_values: bool,
+    aliases: Aliases | None = None,
 ) -> str:
     """The user message for one batch of targets (JSON, so the model reads it exactly)."""
     names = {t.name for t in targets}
+    sent = aliases or Aliases([vf.path for vf in fields], reveal=send_values)
+    lists = sorted({m.group(1) for vf in fields if (m := _LIST.match(vf.path))})
     document = {
         "canonical_model": model,
         "targets": [
             {"field": t.name, "type": t.type_name, "description": t.description} for t in targets
         ],
-        "vendor_fields": [_field(vf, send_values) for vf in fields],
-        "matcher_proposal": [_current(c, send_values) for c in current if c.target in names],
+        "vendor_fields": [_field(vf, send_values, sent) for vf in fields],
+        "line_lists": [sent.sent(p) for p in lists],
+        "matcher_proposal": [_current(c, send_values, sent) for c in current if c.target in names],
         "transforms": {n: get_transform(n).description for n in transform_names()},
     }
     return json.dumps(document, default=str, separators=(",", ":"))

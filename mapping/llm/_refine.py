@@ -15,6 +15,7 @@ from canonical import AdapterError
 from mapping.llm._prompt import (
     ANSWER_SCHEMA,
     SYSTEM,
+    Aliases,
     LLMAnswer,
     LLMRule,
     estimate_tokens,
@@ -47,20 +48,22 @@ class Refined:
 
 def _batches(
     model: str, targets: list[TargetField], fields: list[VendorField],
-    current: list[Candidate], send_values: bool, limit: int,
+    current: list[Candidate], send_values: bool, limit: int, aliases: Aliases,
 ) -> list[tuple[list[TargetField], str]]:  # fmt: skip
+    def text(batch: list[TargetField]) -> str:
+        return prompt(model, batch, fields, current, send_values=send_values, aliases=aliases)
+
     out: list[tuple[list[TargetField], str]] = []
     batch: list[TargetField] = []
     for target in targets:
         trial = [*batch, target]
-        text = prompt(model, trial, fields, current, send_values=send_values)
-        if batch and estimate_tokens(text) > limit:
-            out.append((batch, prompt(model, batch, fields, current, send_values=send_values)))
+        if batch and estimate_tokens(text(trial)) > limit:
+            out.append((batch, text(batch)))
             batch = [target]
         else:
             batch = trial
     if batch:
-        out.append((batch, prompt(model, batch, fields, current, send_values=send_values)))
+        out.append((batch, text(batch)))
     return out
 
 
@@ -78,7 +81,10 @@ def refine(
     """Ask ``client`` to refine the matcher's candidates; never raises for a bad answer."""
     opts = options or RefineOptions()
     result = Refined()
-    batches = _batches(model, list(targets), fields, current, send_values, opts.max_request_tokens)
+    aliases = Aliases([vf.path for vf in fields], reveal=send_values)
+    batches = _batches(
+        model, list(targets), fields, current, send_values, opts.max_request_tokens, aliases
+    )
     currency = next((c.source for c in current if c.target == "currency"), None)
     for index, (batch, text) in enumerate(batches, start=1):
         answer = _ask(client, text, {t.name for t in batch}, opts, result, index, len(batches))
@@ -88,7 +94,8 @@ def refine(
             continue
         kinds = {t.name: t.kind for t in batch}
         for rule in answer.rules:
-            result.candidates.append(_candidate(rule, kinds[rule.target], currency, client.name))
+            real = _unalias(rule, aliases)
+            result.candidates.append(_candidate(real, kinds[rule.target], currency, client.name))
     return result
 
 
@@ -136,8 +143,27 @@ def _reask(problem: str) -> str:
     return f"That answer was invalid: {problem}. Answer again with JSON only, matching the schema."
 
 
+def _unalias(rule: LLMRule, aliases: Aliases) -> LLMRule:
+    """The rule with the real vendor paths for the aliases it was shown."""
+    update: dict[str, Any] = {}
+    if rule.source is not None:
+        update["source"] = aliases.real(rule.source)
+    if rule.sources:
+        update["sources"] = [aliases.real(p) for p in rule.sources]
+    return rule.model_copy(update=update)
+
+
 def _candidate(rule: LLMRule, kind: str, currency: str | None, name: str) -> Candidate:
     rationale = f"{name}: {rule.rationale}".strip()
+    if rule.sources:
+        transform = rule.transform or "join"
+        joined: dict[str, Any] = {"sources": list(rule.sources), "transform": transform}
+        if rule.args:
+            joined["args"] = rule.args
+        return Candidate(
+            rule.target, " + ".join(rule.sources), {rule.target: joined}, transform,
+            rule.confidence, rationale, origin="llm", args=dict(rule.args),
+        )  # fmt: skip
     if rule.source is None:
         return Candidate(rule.target, "", {}, None, rule.confidence, rationale, origin="llm")
     data: dict[str, Any] = {"source": rule.source}

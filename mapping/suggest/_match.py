@@ -36,6 +36,8 @@ def _pairs(targets: tuple[TargetField, ...], fields: list[VendorField], line: bo
             if target.kind == "currency" and vf.present < max(codes, default=0):
                 continue  # the record's currency is in every record; a rarer code is not it
             score = score_pair(target, vf)
+            if target.kind == "money" and score.total and currency_beside(vf, fields):
+                score = replace(score, total=round(min(score.total * 1.1, 0.99), 4))
             if score.total >= THRESHOLD:
                 pairs.append((score, target, vf))
     pairs.sort(key=lambda p: (-p[0].total, p[2].path.count("."), len(p[2].path)))

@@ -8,11 +8,12 @@ from canonical import ConfigurationError
 from mapping._rules import Rule
 from mapping._targets import resolve_model
 from mapping.suggest._assemble import assemble
-from mapping.suggest._check import Candidate, CheckResult, check_candidates
+from mapping.suggest._check import check_candidates
 from mapping.suggest._fields import VendorField, collect_fields
 from mapping.suggest._groups import mark_address_groups
 from mapping.suggest._lines import suggest_lines
 from mapping.suggest._match import match
+from mapping.suggest._merge import merge_llm
 from mapping.suggest._proposal import Proposal
 from mapping.suggest._schema import schema_samples
 from mapping.suggest._targets import target_fields
@@ -53,7 +54,8 @@ def suggest(
             send_values=send_values, options=llm_options,
         )  # fmt: skip
         notes.extend(refined.notes)
-        result = _check_with_llm(model, candidates, refined.candidates, records)
+        result, merged = merge_llm(model, candidates, refined.candidates, records, targets, fields)
+        notes.extend(merged)
     else:
         result = check_candidates(model, candidates, records)
     guess = None
@@ -90,28 +92,3 @@ def _inputs(
         "nothing to suggest from: give sample records or a schema",
         hint="pass samples=[...] (raw vendor records) or schema={...} (JSON Schema/OpenAPI)",
     )
-
-
-def _check_with_llm(
-    model: str, matcher: list[Candidate], llm: list[Candidate], records: list[dict[str, Any]]
-) -> CheckResult:
-    """The LLM's rules win for their targets; a dropped LLM rule falls back to the matcher's."""
-    decided = {c.target for c in llm}
-    first = check_candidates(
-        model,
-        [c for c in llm if c.rules] + [c for c in matcher if c.target not in decided],
-        records,
-    )
-    removed = [
-        (c, f"the LLM left {c.target} unmapped: {u.rationale}")
-        for u in llm
-        if not u.rules
-        for c in matcher
-        if c.target == u.target
-    ]
-    failed = {c.target for c, _ in first.dropped if c.origin == "llm"}
-    fallback = [c for c in matcher if c.target in failed]
-    if not fallback:
-        return CheckResult(first.kept, first.dropped + removed)
-    second = check_candidates(model, [c for c, _ in first.kept] + fallback, records)
-    return CheckResult(second.kept, first.dropped + second.dropped + removed)
