@@ -151,7 +151,17 @@ def _print_proposal(proposal: Proposal) -> None:
             rule.target, rule.source, (rule.transform or "-") + origin,
             f"{rule.confidence:.2f}", example,
         )  # fmt: skip
+    if proposal.lines is not None:
+        for rule in proposal.lines.rules:
+            sample = rule.samples[0] if rule.samples else None
+            example = f"{_short(sample.before)} → {_short(sample.after)}" if sample else "-"
+            table.add_row(
+                f"lines.{rule.target}", f"{proposal.lines.source}[*].{rule.source}",
+                rule.transform or "-", f"{rule.confidence:.2f}", example,
+            )  # fmt: skip
     console.print(table)
+    for missing in proposal.missing:
+        console.print(f"missing {missing.target}: {missing.reason}; {missing.hint}")
     if proposal.unmapped:
         paths = ", ".join(u.path for u in proposal.unmapped)
         console.print(f"unmapped ({len(proposal.unmapped)}, custom_fields candidates): {paths}")
