@@ -136,17 +136,24 @@ ADAPTERS = {
 }
 
 
-def _gold_from_mapping(path: Path) -> tuple[str, dict[str, Any]]:
-    from mapping import Mapping
-
-    mapping = Mapping.load(path)
+def _gold_rules(rules: dict[str, Any]) -> dict[str, Any]:
     gold: dict[str, Any] = {}
-    for target, rule in mapping.rules.items():
+    for target, rule in rules.items():
         paths = rule.paths()
         if not paths:
             continue  # a const
         steps = [s.name for s in rule.steps()]
         gold[target] = {"sources": list(paths)} if steps[:1] == ["join"] else list(paths)
+    return gold
+
+
+def _gold_from_mapping(path: Path) -> tuple[str, dict[str, Any]]:
+    from mapping import Mapping
+
+    mapping = Mapping.load(path)
+    gold = _gold_rules(mapping.rules)
+    if mapping.lines is not None:
+        gold["lines"] = {"source": mapping.lines.source, "rules": _gold_rules(mapping.lines.rules)}
     return mapping.model, gold
 
 

@@ -124,6 +124,7 @@ def assemble(
             used.add(arg)
     under = f"{lines.source}[0]." if lines is not None else None
     if lines is not None:
+        used.add(lines.source)
         used |= {
             f"{under}{p}" for r in lines.rules for rule in r.rules.values() for p in rule.paths()
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from canonical import is_known_currency
@@ -50,17 +51,17 @@ class VendorField:
     group_part: tuple[str, ...] = ()
     """The part's tokens inside its group (``p_city`` -> ``("city",)``)."""
 
-    @property
+    @cached_property
     def tokens(self) -> tuple[str, ...]:
         return tokens(self.path)
 
-    @property
+    @cached_property
     def leaf(self) -> tuple[str, ...]:
         """Tokens of the last key."""
         segments = path_segments(self.path)
         return phrase(segments[-1]) if segments else ()
 
-    @property
+    @cached_property
     def parents(self) -> tuple[str, ...]:
         """Tokens of the keys above the last one."""
         return tuple(t for seg in path_segments(self.path)[:-1] for t in phrase(seg))

@@ -8,6 +8,7 @@ The type score says how well the values' pattern fits the target kind; 0 vetoes 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mapping.suggest._enums import enum_values
 from mapping.suggest._fields import VendorField
@@ -67,6 +68,12 @@ def _clean(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=8192)
+def _set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words)
+
+
+@lru_cache(maxsize=8192)
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:
     """Cleaned tokens without version digits and one-letter codes (``v3_status``)."""
     return tuple(w for w in _clean(words) if not (w.isdigit() or len(w) == 1))
@@ -77,7 +84,7 @@ def _sim(have: tuple[str, ...], want: tuple[str, ...]) -> float:
         return 0.0
     if have == want:
         return 1.0
-    a, b = set(have), set(want)
+    a, b = _set(have), _set(want)
     if a == b:
         return 0.95
     if b <= a:
