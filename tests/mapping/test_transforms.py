@@ -22,7 +22,7 @@ def run(name: str, value: Any, args: dict[str, Any] | None = None, ctx: Context 
 
 def test_every_documented_transform_is_registered():
     assert set(transform_names()) >= {
-        "unix_seconds", "unix_ms", "iso_datetime", "minor_units", "decimal", "enum",
+        "unix_seconds", "unix_ms", "iso_datetime", "minor_units", "major_units", "decimal", "enum",
         "lower", "upper", "strip", "title", "normalize_space", "join", "split_name",
         "bool", "str", "sum", "first_non_empty",
     }  # fmt: skip
@@ -86,6 +86,19 @@ def test_minor_units_args():
 def test_minor_units_without_currency_is_an_error():
     with pytest.raises(ValueError, match="no currency code"):
         run("minor_units", 5, ctx=Context({}))
+
+
+def test_major_units_take_the_line_currency_then_the_invoice_currency():
+    line = Context({"amount": "12.50"}, root={"currency": "eur"})
+    assert run("major_units", "12.50", ctx=line) == {"amount": Decimal("12.50"), "currency": "EUR"}
+    own = Context({"cur": "jpy"}, root={"cur": "eur"})
+    assert run("major_units", 1500, {"currency": "cur"}, ctx=own)["currency"] == "JPY"
+    assert run("major_units", 19.99)["amount"] == Decimal("19.99")  # floats by their text
+    assert run("major_units", 5, {"fixed_currency": "gbp"}, ctx=Context({}))["currency"] == "GBP"
+    with pytest.raises(ValueError, match="no currency code"):
+        run("major_units", 5, ctx=Context({}))
+    with pytest.raises(ValueError, match="not a number"):
+        run("major_units", "twelve")
 
 
 def test_enum_maps_values_with_optional_default():

@@ -66,6 +66,20 @@ def test_flat_prefix_coded_addresses_are_grouped() -> None:
     assert chosen["shipping_address.postal_code"] == "s_code"
 
 
+def test_numbered_address_groups_are_billing_then_shipping() -> None:
+    records = [
+        {"accountid": f"a-{i}", "name": f"Contoso {i}", "address1_line1": f"{i} Pine St",
+         "address1_city": "Seattle", "address1_postalcode": "98101", "address2_line1": "1 Dock",
+         "address2_city": "Tacoma", "address2_postalcode": "98402", "currency_code": "USD"}
+        for i in (1, 2)
+    ]  # fmt: skip
+    chosen = {r.target: r.source for r in suggest("Customer", samples=records).rules}
+    assert chosen["billing_address.line1"] == "address1_line1"
+    assert chosen["billing_address.postal_code"] == "address1_postalcode"
+    assert chosen["shipping_address.city"] == "address2_city"
+    assert chosen["currency"] == "currency_code"
+
+
 def test_one_word_compounds_are_split() -> None:
     records = [
         {"contactid": "c-1", "fullname": "Ada Lovelace", "createdon": "2024-01-02T03:04:05Z",
