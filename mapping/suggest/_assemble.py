@@ -12,6 +12,7 @@ from typing import Any
 from mapping._targets import required_fields, resolve_model
 from mapping.suggest._check import Candidate, CheckResult
 from mapping.suggest._fields import VendorField
+from mapping.suggest._ids import id_problem
 from mapping.suggest._lines import LineGuess
 from mapping.suggest._proposal import (
     DroppedRule,
@@ -83,7 +84,21 @@ def _sorted(rules: list[ProposedRule], order: list[str]) -> tuple[ProposedRule, 
     return tuple(sorted(rules, key=lambda r: rank.get(r.target, len(rank))))
 
 
-def _missing(model: str, rules: list[ProposedRule]) -> tuple[MissingField, ...]:
+def _refused_ids(model: str, fields: list[VendorField]) -> str:
+    """Why the id-named fields were not taken, e.g. ``site_id names another record``."""
+    target = next(t for t in target_fields(model) if t.name == "remote_id")
+    reasons = [
+        problem
+        for vf in fields
+        if vf.leaf and vf.leaf[-1] in ("id", "uuid", "key")
+        if (problem := id_problem(target, vf)) is not None
+    ]
+    return f" (refused: {'; '.join(reasons[:4])})" if reasons else ""
+
+
+def _missing(
+    model: str, rules: list[ProposedRule], fields: list[VendorField]
+) -> tuple[MissingField, ...]:
     have = {r.target.split(".")[0] for r in rules} | {
         t.split(".")[0] for r in rules for t in r.rules
     }
@@ -91,6 +106,8 @@ def _missing(model: str, rules: list[ProposedRule]) -> tuple[MissingField, ...]:
     for name in required_fields(resolve_model(model)):
         if name not in have:
             reason, hint = _HINTS.get(name, ("no vendor field fills it", f"add `{name}: <path>`"))
+            if name == "remote_id":
+                reason += _refused_ids(model, fields)
             out.append(MissingField(target=name, reason=reason, hint=hint))
     return tuple(out)
 
@@ -133,7 +150,7 @@ def assemble(
         model=model,
         rules=_sorted(rules, [t.name for t in target_fields(model)]),
         lines=lines,
-        missing=_missing(model, rules),
+        missing=_missing(model, rules, fields),
         unmapped=tuple(
             UnmappedField(path=vf.path, descriptor=vf.descriptor)
             for vf in fields

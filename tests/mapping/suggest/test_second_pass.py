@@ -167,7 +167,11 @@ def test_remote_id_never_comes_from_a_parent_or_constant_field() -> None:
     rule = proposal.rule_for("remote_id")
     assert rule is None or rule.source not in {"site_id", "customer_id", "subscription_id"}
     assert rule is None
-    assert [m.target for m in proposal.missing] == ["remote_id"]
+    [missing] = proposal.missing
+    assert missing.target == "remote_id"
+    assert "site_id repeats a value" in missing.reason
+    assert "customer_id repeats a value" in missing.reason
+    assert "subscription_id repeats a value" in missing.reason
 
 
 def test_remote_id_refuses_repeating_and_nested_ids() -> None:
