@@ -252,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         "--split",
         choices=[*SPLITS, "all"],
         default="all",
-        help="tuning: the set the matcher was developed on; heldout: never used for that",
+        help="tuning: the set the matcher was developed on; heldout (old): its patterns guided "
+        "the second pass; heldout2 (new): never used to change the matcher",
     )
     parser.add_argument(
         "--adapters",
