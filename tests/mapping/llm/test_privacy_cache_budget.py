@@ -99,8 +99,10 @@ def test_targets_are_batched_and_the_budget_stops_the_pass(
         proposal = suggest("Invoice", samples=records, llm=make_openai(), llm_options=options)
     assert route.call_count == 2  # stopped before the third batch
     note = next(n for n in proposal.notes if "budget" in n)
-    # 4 batches here; one more when an adapter has registered its own transforms
-    assert re.match(r"LLM token budget \(2000\) spent after 2 of [45] batches \(1200 ", note)
+    # the batch count depends on the transforms registered (adapters add their own)
+    found = re.match(r"LLM token budget \(2000\) spent after 2 of (\d+) batches \(1200 ", note)
+    assert found is not None, note
+    assert int(found.group(1)) > 2
     assert "the other targets keep the matcher's rules" in note
     assert proposal.rule_for("total") is not None
     for call in route.calls:
