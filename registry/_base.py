@@ -29,6 +29,7 @@ from registry._migrate import current_revision, head_revision
 from registry._models import Connection
 from registry._queries import find_connection, write_audit
 from registry._sync import CheckpointHook, ProgressHook, SyncJob
+from registry._sync_store import SyncStore
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 from registry._validation import credentials_model_for
 from vault import CredentialStore
@@ -242,6 +243,10 @@ class RegistryBase:
         ``on_checkpoint()``'s return value (the consumer's own resume state, e.g. a file
         offset), so a consumer that fully processes each object before asking for the next
         never loses one; after a crash, only objects of the uncommitted page come again.
+
+        Each page is also written to the record store (``records()``) in the same
+        transaction as its cursor; a run from no cursor is a full listing, and when it
+        completes the records it did not see become tombstones.
         """
         row = self._row(connection)
         adapter = self._adapter(row)
@@ -262,6 +267,7 @@ class RegistryBase:
             full=full,
             progress=progress,
             on_checkpoint=on_checkpoint,
+            store=SyncStore(self.tenant, row.id, stream),
         )
         return self._guarded(row, adapter, job.run())
 

@@ -102,6 +102,10 @@ class SyncRun(_View):
     status: RunStatus
     pages: int
     records: int
+    changed: int
+    """Records whose stored content changed (new, updated or tombstoned)."""
+    deleted: int
+    """Records tombstoned: deletions read, or reconciled after a full listing."""
     full: bool
     error: str | None
 
@@ -116,6 +120,8 @@ class SyncRun(_View):
             status=RunStatus(row.status),
             pages=row.pages,
             records=row.records,
+            changed=row.changed,
+            deleted=row.deleted,
             full=row.full,
             error=row.error,
         )

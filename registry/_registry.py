@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from canonical import ConfigurationError, NotFoundInRegistry
-from registry._base import RegistryBase, new_id
+from registry._base import new_id
 from registry._mappings import (
     add_version,
     find_version,
@@ -28,6 +28,7 @@ from registry._queries import (
     find_state,
     latest_runs,
 )
+from registry._registry_records import RecordsMixin
 from registry._tables import AuditRow, ConnectionRow, ConnectionStatus, MappingStatus, utcnow
 from registry._validation import validate_config, validate_credentials
 
@@ -36,7 +37,7 @@ __all__ = ["Registry"]
 Secrets = Mapping[str, str | SecretStr]
 
 
-class Registry(RegistryBase):
+class Registry(RecordsMixin):
     """Connections, credentials, syncs and the audit log of one tenant.
 
     Every query is scoped by ``tenant``: another tenant's connection behaves exactly like a

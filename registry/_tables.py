@@ -102,6 +102,10 @@ class SyncStateRow(SQLModel, table=True):
     records_synced: int = 0
     last_status: str = Field(default=RunStatus.RUNNING.value, max_length=20)
     run_id: str | None = Field(default=None, max_length=36)
+    snapshot: str | None = Field(default=None, max_length=64)
+    """The full listing (snapshot) in progress, reconciled into the store when it completes."""
+    snapshot_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The tenant's change sequence when that listing began."""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
@@ -117,6 +121,10 @@ class SyncRunRow(SQLModel, table=True):
     status: str = Field(default=RunStatus.RUNNING.value, max_length=20)
     pages: int = 0
     records: int = 0
+    changed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Records whose stored canonical content changed (new, updated or tombstoned)."""
+    deleted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Records this run tombstoned (deletions read, or reconciled after a full listing)."""
     full: bool = False
     error: str | None = Field(default=None, sa_type=sa.Text)
 

@@ -1,0 +1,168 @@
+"""The record store: syncs keep a canonical replica, read by cursor over the change sequence."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from canonical import Customer, NotFoundInRegistry, Source, ValidationFailed
+from registry import Registry, RunStatus
+from registry._store import write_records
+from registry._store_rows import prepare
+from tests.registry.conftest import MakeRegistry
+from tests.registry.store_vendor import VENDORS, Vendor, VendorAdapter
+
+
+@pytest.fixture
+def vendor() -> Iterator[Vendor]:
+    made = Vendor(f"v-{uuid.uuid4().hex[:8]}")
+    for n in range(25):
+        made.upsert(f"c{n:03d}", name=f"Customer {n}", email=f"c{n}@example.com")
+    yield made
+    VENDORS.pop(made.name, None)
+
+
+@pytest.fixture
+def reg(make_registry: MakeRegistry) -> Registry:
+    return make_registry(adapters={"vendor": VendorAdapter})
+
+
+@pytest.fixture
+def shop(reg: Registry, vendor: Vendor) -> str:
+    config = {"vendor": vendor.name, "page_size": 10}
+    return reg.add_connection("shop", "vendor", config, {"api_key": "k"}).id
+
+
+def sync(reg: Registry, conn: str, **kwargs: bool) -> int:
+    return sum(1 for _ in reg.sync(conn, "customers", **kwargs))
+
+
+def read_all(reg: Registry, cursor: str | None = None, **kw: object) -> tuple[list[Customer], str]:
+    got: list[Customer] = []
+    while True:
+        page = reg.records("customers", cursor=cursor, limit=7, **kw)  # type: ignore[arg-type]
+        got += [r for r in page.records if isinstance(r, Customer)]
+        cursor = page.next_cursor
+        if not page.has_more:
+            return got, cursor
+
+
+def test_a_sync_fills_the_store_and_a_cursor_returns_only_later_changes(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    assert sync(reg, shop) == 25
+    first, cursor = read_all(reg)
+    assert sorted(c.remote_id for c in first) == sorted(vendor.records)
+    assert reg.count_records("customers") == 25
+
+    vendor.upsert("c003", name="Renamed")
+    vendor.delete("c004")
+    vendor.upsert("c100", name="New")
+    assert sync(reg, shop) == 3
+    changes, later = read_all(reg, cursor)
+    by_id = {c.remote_id: c for c in changes}
+    assert set(by_id) == {"c003", "c004", "c100"}
+    assert by_id["c003"].name == "Renamed"
+    assert by_id["c004"].remote_was_deleted is True  # the tombstone, with the cursor
+    assert read_all(reg, later)[0] == []
+    live, _ = read_all(reg)
+    assert "c004" not in {c.remote_id for c in live}  # a first listing shows live records
+    assert reg.count_records("customers") == 25
+    assert reg.count_records("customers", include_deleted=True) == 26
+
+
+def test_unchanged_records_are_not_rewritten_and_take_no_sequence(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    sync(reg, shop)
+    _, cursor = read_all(reg)
+    assert sync(reg, shop, full=True) == 25  # read again, nothing changed
+    assert read_all(reg, cursor)[0] == []
+    run = reg.sync_runs(shop, limit=1)[0]
+    assert (run.status, run.records, run.changed, run.deleted) == (RunStatus.SUCCEEDED, 25, 0, 0)
+
+
+def test_a_full_listing_tombstones_what_vanished_unseen(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    sync(reg, shop)
+    _, cursor = read_all(reg)
+    vendor.forget("c010")  # deleted with no trace in the change log (retention passed)
+    sync(reg, shop)
+    assert read_all(reg, cursor)[0] == []  # an incremental read cannot notice
+    sync(reg, shop, full=True)
+    changes, _ = read_all(reg, cursor)
+    assert [(c.remote_id, c.remote_was_deleted) for c in changes] == [("c010", True)]
+    run = reg.sync_runs(shop, limit=1)[0]
+    assert (run.changed, run.deleted) == (1, 1)
+
+
+def test_an_interrupted_full_listing_resumes_the_same_snapshot(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    sync(reg, shop)
+    _, cursor = read_all(reg)
+    vendor.forget("c020")
+    objects = reg.sync(shop, "customers", full=True)
+    for _ in range(12):  # past the first page's checkpoint, into the second
+        next(objects)
+    objects.close()
+    sync(reg, shop)  # resumes the listing (from c009) and completes it
+    changes, _ = read_all(reg, cursor)
+    assert [(c.remote_id, c.remote_was_deleted) for c in changes] == [("c020", True)]
+
+
+def test_an_older_write_never_replaces_a_newer_state(reg: Registry, shop: str) -> None:
+    source = Source(adapter="vendor", connection_id=shop)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    newer = Customer(remote_id="x1", source=source, name="new", updated_at=now)
+    older = Customer(remote_id="x1", source=source, name="old", updated_at=now - timedelta(1))
+    with reg.engine.begin() as conn:
+        first = write_records(
+            conn, [prepare(newer, observed_at=now)], tenant=reg.tenant,
+            connection_id=shop, stream="customers", now=now,
+        )  # fmt: skip
+        second = write_records(
+            conn, [prepare(older, observed_at=now)], tenant=reg.tenant,
+            connection_id=shop, stream="customers", now=now,
+        )  # fmt: skip
+    assert (first.changed, second.changed, second.stale) == (1, 0, 1)
+    assert reg.record("customers", newer.id).name == "new"  # type: ignore[union-attr]
+
+
+def test_filters_and_their_errors(reg: Registry, shop: str) -> None:
+    sync(reg, shop)
+    page = reg.records("customers", email="C7@Example.com")
+    assert [c.remote_id for c in page] == ["c007"]
+    assert reg.records("customers", connection="shop", limit=1).has_more
+    with pytest.raises(ValidationFailed, match="not a filter of customer"):
+        reg.records("customers", status="paid")
+    with pytest.raises(ValidationFailed, match="cursor is not valid"):
+        reg.records("customers", cursor="garbage")
+    with pytest.raises(ValidationFailed, match="cursor is not valid"):
+        reg.records("customers", cursor=reg.records("invoices").next_cursor)
+    with pytest.raises(ValidationFailed, match="unknown record model"):
+        reg.records("orders")
+    with pytest.raises(ValidationFailed, match="limit"):
+        reg.records("customers", limit=0)
+
+
+def test_another_tenant_sees_none_of_the_records(
+    make_registry: MakeRegistry, reg: Registry, shop: str
+) -> None:
+    sync(reg, shop)
+    some = reg.records("customers").records[0]
+    other = make_registry("globex", adapters={"vendor": VendorAdapter})
+    assert other.records("customers", include_deleted=True).records == []
+    assert other.count_records("customers", include_deleted=True) == 0
+    with pytest.raises(NotFoundInRegistry):
+        other.record("customers", some.id)
+
+
+def test_removing_a_connection_removes_its_records(reg: Registry, shop: str) -> None:
+    sync(reg, shop)
+    reg.remove_connection(shop)
+    assert reg.count_records("customers", include_deleted=True) == 0
