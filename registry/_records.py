@@ -27,6 +27,7 @@ from registry._store_query import (
     MAX_LIMIT,
     RecordFilter,
     count_rows,
+    data_by_id,
     decode_cursor,
     get_row,
     list_rows,
@@ -144,6 +145,11 @@ class RecordStore:
         rows, more = self.rows(spec, limit, remote_data=include_remote_data)
         records = [self._parse(spec.model, row, include_remote_data) for row in rows]
         return RecordPage(records, spec.next_cursor(rows[-1].seq if rows else None, more), more)
+
+    def data_by_id(self, model: str, ids: list[str]) -> dict[str, str]:
+        """The stored JSON of each of ``ids`` (at most 1000) that the tenant has."""
+        with database_errors(), self.engine.connect() as conn, conn.begin():
+            return data_by_id(conn, self.tenant, model_key(model), ids[:MAX_LIMIT])
 
     def count(self, model: str, **options: Any) -> int:
         spec = record_filter(model, **options)

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_LIMIT",
     "RecordFilter",
     "count_rows",
+    "data_by_id",
     "decode_cursor",
     "encode_cursor",
     "get_row",
@@ -175,6 +176,15 @@ def count_rows(conn: Connection, tenant: str, spec: RecordFilter) -> int:
     scope_tenant(conn, tenant)
     query = sa.select(sa.func.count()).select_from(_RECORDS).where(*_where(tenant, spec))
     return int(conn.execute(query).scalar_one())
+
+
+def data_by_id(conn: Connection, tenant: str, model: str, ids: list[str]) -> dict[str, str]:
+    """The stored JSON of each of ``ids`` that the tenant has (for ``expand``)."""
+    scope_tenant(conn, tenant)
+    query = sa.select(_RECORDS.c.id, _RECORDS.c.data).where(
+        _RECORDS.c.tenant == tenant, _RECORDS.c.model == model, _RECORDS.c.id.in_(ids)
+    )
+    return {row.id: row.data for row in conn.execute(query)} if ids else {}
 
 
 def get_row(
