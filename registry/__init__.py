@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from registry._api_keys import SCOPES as API_KEY_SCOPES
     from registry._api_keys import ApiKey, ApiKeys, KeyIdentity, authenticate
     from registry._base import HttpFactory
+    from registry._connection_settings import ConnectionSettings
     from registry._engine import DEFAULT_DATABASE_URL, create_engine, database_url_from_env
     from registry._mapping_versions import MappingWorkflow
     from registry._migrate import current_revision, head_revision, migrated_metadata, upgrade
@@ -36,6 +37,7 @@ __all__ = [
     "ApiKeys",
     "AuditEntry",
     "Connection",
+    "ConnectionSettings",
     "ConnectionStatus",
     "HttpFactory",
     "KeyIdentity",
@@ -70,6 +72,7 @@ _HOMES = {
     "RecordStore": "registry._records",
     "record_filter": "registry._records",
     "HttpFactory": "registry._base",
+    "ConnectionSettings": "registry._connection_settings",
     "DEFAULT_DATABASE_URL": "registry._engine",
     "create_engine": "registry._engine",
     "database_url_from_env": "registry._engine",

@@ -23,6 +23,7 @@ from canonical import (
     ReauthorizationRequired,
 )
 from registry._catalog import AdapterCatalog
+from registry._connection_settings import parse_settings
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._migrate import current_revision, head_revision
@@ -234,7 +235,7 @@ class RegistryBase:
         full: bool = False,
         progress: ProgressHook | None = None,
         on_checkpoint: CheckpointHook | None = None,
-        keep_remote_data: bool = False,
+        keep_remote_data: bool | None = None,
     ) -> Iterator[CanonicalModel]:
         """Stream ``stream`` of ``connection`` as canonical objects, checkpointing per page.
 
@@ -246,12 +247,15 @@ class RegistryBase:
 
         Each page is also written to the record store (``records()``) in the same
         transaction as its cursor; a run from no cursor is a full listing, and when it
-        completes the records it did not see become tombstones.
+        completes the records it did not see become tombstones. ``keep_remote_data``
+        (default: the connection's setting) keeps each raw vendor object with its record.
         """
         row = self._row(connection)
+        settings = parse_settings(row.settings)
+        keep = settings.keep_remote_data if keep_remote_data is None else keep_remote_data
         adapter = self._adapter(row)
         try:
-            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep_remote_data)
+            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep)
             with self._tx() as session:
                 self._audit(session, "sync.start", row.name, stream=stream, full=full)
         except BaseException:
@@ -267,7 +271,9 @@ class RegistryBase:
             full=full,
             progress=progress,
             on_checkpoint=on_checkpoint,
-            store=SyncStore(self.tenant, row.id, stream),
+            store=SyncStore(
+                self.tenant, row.id, stream, remote_data_days=settings.remote_data_days
+            ),
         )
         return self._guarded(row, adapter, job.run())
 

@@ -31,7 +31,7 @@ from registry._store_rows import PreparedRecord, tombstone_json
 from registry._store_scope import scope_tenant, upsert_statement
 from registry._store_tables import ChangeSeqRow, RecordRow
 
-__all__ = ["StoreWrite", "lock_sequence", "reconcile", "write_records"]
+__all__ = ["StoreWrite", "drop_remote_data", "lock_sequence", "reconcile", "write_records"]
 
 _RECORDS: sa.Table = RecordRow.__table__  # type: ignore[attr-defined]
 _SEQ: sa.Table = ChangeSeqRow.__table__  # type: ignore[attr-defined]
@@ -239,3 +239,19 @@ def reconcile(
         conn.execute(sa.update(_SEQ).where(_SEQ.c.tenant == tenant).values(last_seq=last))
         result.last_seq = last
     return result
+
+
+def drop_remote_data(conn: Connection, tenant: str, connection_id: str, *, before: datetime) -> int:
+    """Drop the raw vendor objects kept since before ``before`` (retention). The canonical
+    records stay as they are: no sequence number, no change for readers."""
+    scope_tenant(conn, tenant)
+    result = conn.execute(
+        sa.update(_RECORDS)
+        .where(
+            _RECORDS.c.tenant == tenant,
+            _RECORDS.c.connection_id == connection_id,
+            _RECORDS.c.remote_data_at < before,
+        )
+        .values(remote_data=None, remote_data_at=None)
+    )
+    return int(result.rowcount)

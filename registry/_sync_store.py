@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from canonical import CanonicalModel
-from registry._store import StoreWrite, lock_sequence, reconcile, write_records
+from registry._store import (
+    StoreWrite,
+    drop_remote_data,
+    lock_sequence,
+    reconcile,
+    write_records,
+)
 from registry._store_rows import prepare
 from registry._tables import SyncStateRow, utcnow
 
@@ -30,6 +36,8 @@ class SyncStore:
     connection_id: str
     stream: str
     clock: Callable[[], datetime] = utcnow
+    remote_data_days: int | None = None
+    """Raw vendor objects older than this are dropped when a run begins."""
     snapshot: str | None = None
     snapshot_seq: int | None = None
     totals: StoreWrite = field(default_factory=StoreWrite)
@@ -39,6 +47,9 @@ class SyncStore:
         if fresh:
             state.snapshot, state.snapshot_seq = run_id, lock_sequence(conn, self.tenant)
         self.snapshot, self.snapshot_seq = state.snapshot, state.snapshot_seq
+        if self.remote_data_days is not None:
+            cutoff = self.clock() - timedelta(days=self.remote_data_days)
+            drop_remote_data(conn, self.tenant, self.connection_id, before=cutoff)
 
     def write(self, conn: Connection, objects: Sequence[CanonicalModel]) -> StoreWrite:
         now = self.clock()

@@ -80,6 +80,10 @@ class ConnectionRow(SQLModel, table=True):
     adapter_version: str = Field(max_length=50)
     config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     credential_ref: str | None = Field(default=None, max_length=300)
+    settings: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    """Canonry's own per-connection settings (``registry.ConnectionSettings``)."""
     status: str = Field(default=ConnectionStatus.ACTIVE.value, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))

@@ -8,8 +8,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from canonical import Customer, NotFoundInRegistry, Source, ValidationFailed
+from canonical import (
+    ConfigurationError,
+    Customer,
+    NotFoundInRegistry,
+    Source,
+    ValidationFailed,
+)
 from registry import Registry, RunStatus
 from registry._store import write_records
 from registry._store_rows import prepare
@@ -223,3 +230,27 @@ def test_a_reader_paging_while_two_writers_write_misses_and_repeats_nothing(
     final, _ = read_all(reg, None, include_deleted=True)
     assert seen == {c.id: c.model_dump_json() for c in final}
     assert len(versions) == len(set(versions))
+
+
+def test_remote_data_is_kept_only_when_the_connection_asks_and_expires(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    sync(reg, shop)
+    record = reg.records("customers", limit=1).records[0]
+    assert reg.record("customers", record.id, include_remote_data=True).remote_data is None
+    conn = reg.update_connection(shop, settings={"keep_remote_data": True, "remote_data_days": 7})
+    assert conn.settings.keep_remote_data is True
+    assert conn.settings.remote_data_days == 7
+    vendor.upsert("c000", name="raw kept")  # changed records are written with their raw object
+    sync(reg, shop)
+    kept = reg.records("customers", email="c0@example.com", include_remote_data=True).records[0]
+    assert kept.remote_data == {"id": "c000", "name": "raw kept", "email": "c0@example.com"}
+    with reg.engine.begin() as db:  # age the raw object past the retention
+        db.execute(sa.text("update canonry_records set remote_data_at = :old"),
+                   {"old": datetime.now(UTC) - timedelta(days=8)})  # fmt: skip
+    sync(reg, shop)
+    aged = reg.record("customers", kept.id, include_remote_data=True)
+    assert aged.remote_data is None
+    assert aged.name == "raw kept"  # only the raw object went
+    with pytest.raises(ConfigurationError, match="remote_data_days"):
+        reg.update_connection(shop, settings={"remote_data_days": 0})

@@ -87,6 +87,8 @@ def upgrade() -> None:
     with op.batch_alter_table("sync_runs") as batch:
         batch.add_column(sa.Column("changed", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("deleted", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("connections") as batch:
+        batch.add_column(sa.Column("settings", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("sync_state") as batch:
         batch.add_column(sa.Column("snapshot", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("snapshot_seq", sa.BigInteger(), nullable=True))
@@ -100,6 +102,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("connections") as batch:
+        batch.drop_column("settings")
     with op.batch_alter_table("sync_state") as batch:
         batch.drop_column("snapshot_seq")
         batch.drop_column("snapshot")
