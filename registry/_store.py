@@ -3,7 +3,7 @@
 Rules (the one place they live):
 
 - A record whose canonical content is unchanged (same content hash) is not rewritten and
-  takes no sequence number.
+  does not appear as changed (its reserved sequence number stays unused).
 - A write older than the stored state (``version_at`` earlier than the stored one) changes
   nothing: the replica never goes back in time.
 - Every real change (new, updated, tombstoned) takes the tenant's next change sequence
@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +29,7 @@ from sqlalchemy.engine import Connection
 from registry._store_rows import PreparedRecord, tombstone_json
 from registry._store_scope import scope_tenant, upsert_statement
 from registry._store_tables import ChangeSeqRow, RecordRow
+from registry._store_upsert import upsert_rows
 
 __all__ = ["StoreWrite", "drop_remote_data", "lock_sequence", "reconcile", "write_records"]
 
@@ -40,19 +40,18 @@ _CHUNK = 500  # ids per IN (...) lookup: well under SQLite's parameter limit
 
 @dataclass
 class StoreWrite:
-    """What one write did: records changed (of which tombstones), unchanged and stale."""
+    """What one write did: records changed (of which tombstones), and records left as they
+    were (unchanged, or older than the stored state)."""
 
     changed: int = 0
     deleted: int = 0
     unchanged: int = 0
-    stale: int = 0
     last_seq: int | None = None
 
     def add(self, other: StoreWrite) -> None:
         self.changed += other.changed
         self.deleted += other.deleted
         self.unchanged += other.unchanged
-        self.stale += other.stale
         self.last_seq = other.last_seq if other.last_seq is not None else self.last_seq
 
 
@@ -66,29 +65,6 @@ def lock_sequence(conn: Connection, tenant: str) -> int:
     return int(conn.execute(statement).scalar_one())
 
 
-def _existing(
-    conn: Connection, tenant: str, model: str, ids: Sequence[str]
-) -> dict[str, tuple[str, datetime | None]]:
-    found: dict[str, tuple[str, datetime | None]] = {}
-    columns = (_RECORDS.c.id, _RECORDS.c.content_hash, _RECORDS.c.version_at)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        query = sa.select(*columns).where(
-            _RECORDS.c.tenant == tenant, _RECORDS.c.model == model, _RECORDS.c.id.in_(chunk)
-        )
-        for row in conn.execute(query):
-            found[row.id] = (row.content_hash, row.version_at)
-    return found
-
-
-def _older(incoming: datetime | None, stored: datetime | None) -> bool:
-    if incoming is None or stored is None:
-        return False
-    if stored.tzinfo is None:  # SQLite hands back naive UTC
-        incoming = incoming.astimezone(UTC).replace(tzinfo=None)
-    return incoming < stored
-
-
 def write_records(
     conn: Connection,
     records: Sequence[PreparedRecord],
@@ -99,87 +75,44 @@ def write_records(
     now: datetime,
     snapshot: str | None = None,
 ) -> StoreWrite:
-    """Upsert ``records`` (one model) in the caller's transaction; see the module's rules."""
+    """Upsert ``records`` (one model) in the caller's transaction; see the module's rules.
+
+    Every record of the batch is given a sequence number before the write; the unchanged
+    ones leave theirs unused (gaps are harmless: readers only need the order)."""
     result = StoreWrite()
-    if not records:
+    latest = list({r.id: r for r in records}.values())  # the last of duplicate ids wins
+    if not latest:
         return result
-    last = lock_sequence(conn, tenant)
-    latest = {r.id: r for r in records}  # the last of duplicate ids in one batch wins
-    model = records[0].model
-    stored = _existing(conn, tenant, model, list(latest))
-    rows: list[dict[str, Any]] = []
-    seen: list[str] = []
-    for record in latest.values():
-        before = stored.get(record.id)
-        if before is not None and _older(record.version_at, before[1]):
-            result.stale += 1
-            seen.append(record.id)
-        elif before is not None and before[0] == record.content_hash:
-            result.unchanged += 1
-            seen.append(record.id)
-        else:
-            last += 1
-            rows.append(_row(record, tenant, connection_id, stream, last, now, snapshot))
-            result.changed += 1
-            result.deleted += record.deleted
-    if rows:
-        _upsert(conn, rows)
-        conn.execute(sa.update(_SEQ).where(_SEQ.c.tenant == tenant).values(last_seq=last))
+    last = _allocate(conn, tenant, len(latest))
+    seqs = range(last - len(latest) + 1, last + 1)
+    written = upsert_rows(
+        conn, latest, seqs, tenant=tenant, connection_id=connection_id, stream=stream,
+        now=now, snapshot=snapshot,
+    )  # fmt: skip
+    result.changed = len(written)
+    result.deleted = sum(deleted for _, deleted in written)
+    result.unchanged = len(latest) - len(written)
+    if written:
         result.last_seq = last
-    if snapshot is not None and seen:
-        _mark_seen(conn, tenant, model, seen, snapshot)
+    if snapshot is not None and result.unchanged:
+        changed = {record_id for record_id, _ in written}
+        seen = [r.id for r in latest if r.id not in changed]
+        _mark_seen(conn, tenant, latest[0].model, seen, snapshot)
     return result
 
 
-def _row(
-    record: PreparedRecord,
-    tenant: str,
-    connection_id: str,
-    stream: str,
-    seq: int,
-    now: datetime,
-    snapshot: str | None,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "tenant": tenant,
-        "model": record.model,
-        "id": record.id,
-        "connection_id": connection_id,
-        "stream": stream,
-        "remote_id": record.remote_id,
-        "seq": seq,
-        "content_hash": record.content_hash,
-        "data": record.data,
-        "deleted": record.deleted,
-        "version_at": record.version_at,
-        "modified_at": now,
-        "snapshot": snapshot,
-        "remote_data": record.remote_data,
-        "remote_data_at": now if record.remote_data is not None else None,
-        "email": None,
-        "status": None,
-        "currency": None,
-        "customer_id": None,
-        "event_type": None,
-        "issued_at": None,
-        "due_at": None,
-        "occurred_at": None,
-    }
-    row.update(record.filters)
-    return row
-
-
-_KEY = ["tenant", "model", "id"]
-
-
-def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    statement = upsert_statement(conn, _RECORDS)
-    excluded = statement.excluded
-    replace = {name: excluded[name] for name in rows[0] if name not in _KEY}
-    conn.execute(statement.on_conflict_do_update(index_elements=_KEY, set_=replace), rows)
+def _allocate(conn: Connection, tenant: str, count: int) -> int:
+    """Take ``count`` sequence numbers (locking the tenant's row); the last one taken."""
+    scope_tenant(conn, tenant)
+    statement = upsert_statement(conn, _SEQ).values(tenant=tenant, last_seq=count)
+    statement = statement.on_conflict_do_update(
+        index_elements=["tenant"], set_={"last_seq": _SEQ.c.last_seq + count}
+    ).returning(_SEQ.c.last_seq)
+    return int(conn.execute(statement).scalar_one())
 
 
 def _mark_seen(conn: Connection, tenant: str, model: str, ids: list[str], snapshot: str) -> None:
+    """Record that the snapshot saw these (unchanged) records; rows already marked stay."""
     for start in range(0, len(ids), _CHUNK):
         conn.execute(
             sa.update(_RECORDS)
@@ -187,6 +120,7 @@ def _mark_seen(conn: Connection, tenant: str, model: str, ids: list[str], snapsh
                 _RECORDS.c.tenant == tenant,
                 _RECORDS.c.model == model,
                 _RECORDS.c.id.in_(ids[start : start + _CHUNK]),
+                sa.or_(_RECORDS.c.snapshot.is_(None), _RECORDS.c.snapshot != snapshot),
             )
             .values(snapshot=snapshot)
         )

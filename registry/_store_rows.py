@@ -10,7 +10,14 @@ from typing import Any
 
 from canonical import CanonicalModel, Customer, Event, Invoice
 
-__all__ = ["MODELS", "PreparedRecord", "prepare", "tombstone_json"]
+__all__ = [
+    "FILTER_COLUMNS",
+    "FILTER_TIMES",
+    "MODELS",
+    "PreparedRecord",
+    "prepare",
+    "tombstone_json",
+]
 
 MODELS = ("customer", "invoice", "event")
 """The store's model keys (the canonical ``object`` values)."""
@@ -20,9 +27,10 @@ _EXCLUDE_RECORD: Any = {"remote_data"}
 _EXCLUDE_EVENT: Any = {"data": {"remote_data"}}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedRecord:
-    """One object ready to write; ``data`` is its canonical JSON without ``remote_data``."""
+    """One object ready to write; ``data`` is its canonical JSON without ``remote_data``.
+    ``filters`` holds the filter columns in ``FILTER_COLUMNS`` order."""
 
     model: str
     id: str
@@ -32,28 +40,31 @@ class PreparedRecord:
     deleted: bool
     version_at: datetime | None
     remote_data: str | None
-    filters: dict[str, Any]
+    filters: tuple[Any, ...]
 
 
 def _hash(data: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _filters(obj: Storable) -> dict[str, Any]:
+FILTER_COLUMNS = (
+    "email", "status", "currency", "customer_id", "event_type",
+    "issued_at", "due_at", "occurred_at",
+)  # fmt: skip
+"""The per-model filter columns, in the order of ``PreparedRecord.filters``."""
+FILTER_TIMES = frozenset({"issued_at", "due_at", "occurred_at"})
+
+
+def _filters(obj: Storable) -> tuple[Any, ...]:
     if isinstance(obj, Customer):
-        email = str(obj.email) if obj.email is not None else None
-        return {"email": email.lower() if email else None, "currency": obj.currency}
+        email = obj.email.lower() if obj.email is not None else None
+        return (email, None, obj.currency, None, None, None, None, None)
     if isinstance(obj, Invoice):
-        return {
-            "status": obj.status.value,
-            "currency": obj.currency,
-            "customer_id": obj.customer_id,
-            "issued_at": obj.issued_at,
-            "due_at": obj.due_at,
-        }
+        return (None, obj.status.value, obj.currency, obj.customer_id, None,
+                obj.issued_at, obj.due_at, None)  # fmt: skip
     if isinstance(obj, Event):
-        return {"event_type": obj.type.value, "occurred_at": obj.occurred_at}
-    return {}
+        return (None, None, None, None, obj.type.value, None, None, obj.occurred_at)
+    return (None,) * len(FILTER_COLUMNS)
 
 
 def prepare(obj: Storable, *, observed_at: datetime) -> PreparedRecord:

@@ -137,7 +137,7 @@ def test_an_older_write_never_replaces_a_newer_state(reg: Registry, shop: str) -
             conn, [prepare(older, observed_at=now)], tenant=reg.tenant,
             connection_id=shop, stream="customers", now=now,
         )  # fmt: skip
-    assert (first.changed, second.changed, second.stale) == (1, 0, 1)
+    assert (first.changed, second.changed, second.unchanged) == (1, 0, 1)
     assert reg.record("customers", newer.id).name == "new"  # type: ignore[union-attr]
 
 
