@@ -23,12 +23,14 @@ from canonical import (
     ReauthorizationRequired,
 )
 from registry._catalog import AdapterCatalog
+from registry._connection_settings import parse_settings
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._migrate import current_revision, head_revision
 from registry._models import Connection
 from registry._queries import find_connection, write_audit
 from registry._sync import CheckpointHook, ProgressHook, SyncJob
+from registry._sync_store import SyncStore
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 from registry._validation import credentials_model_for
 from vault import CredentialStore
@@ -233,7 +235,7 @@ class RegistryBase:
         full: bool = False,
         progress: ProgressHook | None = None,
         on_checkpoint: CheckpointHook | None = None,
-        keep_remote_data: bool = False,
+        keep_remote_data: bool | None = None,
     ) -> Iterator[CanonicalModel]:
         """Stream ``stream`` of ``connection`` as canonical objects, checkpointing per page.
 
@@ -242,11 +244,18 @@ class RegistryBase:
         ``on_checkpoint()``'s return value (the consumer's own resume state, e.g. a file
         offset), so a consumer that fully processes each object before asking for the next
         never loses one; after a crash, only objects of the uncommitted page come again.
+
+        Each page is also written to the record store (``records()``) in the same
+        transaction as its cursor; a run from no cursor is a full listing, and when it
+        completes the records it did not see become tombstones. ``keep_remote_data``
+        (default: the connection's setting) keeps each raw vendor object with its record.
         """
         row = self._row(connection)
+        settings = parse_settings(row.settings)
+        keep = settings.keep_remote_data if keep_remote_data is None else keep_remote_data
         adapter = self._adapter(row)
         try:
-            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep_remote_data)
+            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep)
             with self._tx() as session:
                 self._audit(session, "sync.start", row.name, stream=stream, full=full)
         except BaseException:
@@ -262,6 +271,9 @@ class RegistryBase:
             full=full,
             progress=progress,
             on_checkpoint=on_checkpoint,
+            store=SyncStore(
+                self.tenant, row.id, stream, remote_data_days=settings.remote_data_days
+            ),
         )
         return self._guarded(row, adapter, job.run())
 

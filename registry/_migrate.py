@@ -27,7 +27,10 @@ VERSION_TABLE = "canonry_alembic_version"
 """Canonry's own version table, so it never collides with an application's Alembic history."""
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
-_TABLE_MODULES = ("registry._tables", "vault._tables", "webhooks._inbox", "webhooks.jobs._tables")
+_TABLE_MODULES = (
+    "registry._tables",
+    "registry._store_tables",
+    "vault._tables", "webhooks._inbox", "webhooks.jobs._tables")
 # named, not imported: the tables whose migrations ship here (webhooks' only by name)
 
 

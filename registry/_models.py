@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from registry._connection_settings import ConnectionSettings, parse_settings
 from registry._tables import (
     AuditRow,
     ConnectionRow,
@@ -49,6 +50,7 @@ class Connection(_View):
     adapter_version: str
     config: dict[str, Any]
     credential_ref: str | None
+    settings: ConnectionSettings
     status: ConnectionStatus
     created_at: datetime
     updated_at: datetime
@@ -63,6 +65,7 @@ class Connection(_View):
             adapter_version=row.adapter_version,
             config=dict(row.config or {}),
             credential_ref=row.credential_ref,
+            settings=parse_settings(row.settings),
             status=ConnectionStatus(row.status),
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),
@@ -102,6 +105,10 @@ class SyncRun(_View):
     status: RunStatus
     pages: int
     records: int
+    changed: int
+    """Records whose stored content changed (new, updated or tombstoned)."""
+    deleted: int
+    """Records tombstoned: deletions read, or reconciled after a full listing."""
     full: bool
     error: str | None
 
@@ -116,6 +123,8 @@ class SyncRun(_View):
             status=RunStatus(row.status),
             pages=row.pages,
             records=row.records,
+            changed=row.changed,
+            deleted=row.deleted,
             full=row.full,
             error=row.error,
         )

@@ -11,7 +11,8 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from canonical import ConfigurationError, NotFoundInRegistry
-from registry._base import RegistryBase, new_id
+from registry._base import new_id
+from registry._connection_settings import parse_settings
 from registry._mappings import (
     add_version,
     find_version,
@@ -28,6 +29,7 @@ from registry._queries import (
     find_state,
     latest_runs,
 )
+from registry._registry_records import RecordsMixin
 from registry._tables import AuditRow, ConnectionRow, ConnectionStatus, MappingStatus, utcnow
 from registry._validation import validate_config, validate_credentials
 
@@ -36,7 +38,7 @@ __all__ = ["Registry"]
 Secrets = Mapping[str, str | SecretStr]
 
 
-class Registry(RegistryBase):
+class Registry(RecordsMixin):
     """Connections, credentials, syncs and the audit log of one tenant.
 
     Every query is scoped by ``tenant``: another tenant's connection behaves exactly like a
@@ -56,9 +58,13 @@ class Registry(RegistryBase):
         adapter: str,
         config: Mapping[str, Any] | None = None,
         credentials: Secrets | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
     ) -> Connection:
-        """Validate and store a connection (and its credential, encrypted by the store)."""
+        """Validate and store a connection (and its credential, encrypted by the store);
+        ``settings`` are Canonry's own (``ConnectionSettings``: what the replica keeps)."""
         _check_name(name)
+        clean_settings = parse_settings(settings).model_dump()
         cls = self.catalog.get(adapter)
         clean_config = validate_config(cls, config)
         payload = validate_credentials(cls, credentials) if credentials is not None else None
@@ -69,6 +75,7 @@ class Registry(RegistryBase):
             adapter=adapter,
             adapter_version=cls.version,
             config=clean_config,
+            settings=clean_settings,
         )
         with self._tx() as session:
             if find_connection_or_none(session, self.tenant, name) is not None:
@@ -103,8 +110,10 @@ class Registry(RegistryBase):
         name: str | None = None,
         config: Mapping[str, Any] | None = None,
         status: ConnectionStatus | str | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> Connection:
-        """Rename, replace the config (validated again) or change the status."""
+        """Rename, replace the config (validated again), change the status, or change
+        some of Canonry's settings (the others keep their values)."""
         with self._tx() as session:
             row = find_connection(session, self.tenant, name_or_id)
             changed: list[str] = []
@@ -122,6 +131,9 @@ class Registry(RegistryBase):
             if status is not None:
                 row.status = _status(status).value
                 changed.append("status")
+            if settings is not None:
+                row.settings = parse_settings({**(row.settings or {}), **settings}).model_dump()
+                changed.append("settings")
             row.updated_at = utcnow()
             session.add(row)
             self._audit(session, "connection.update", row.name, changed=changed)

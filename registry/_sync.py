@@ -23,6 +23,7 @@ from adapters import Adapter, Cursor
 from canonical import CanonicalModel, ConflictError, MappingError
 from registry._models import SyncProgress
 from registry._queries import find_state
+from registry._sync_store import SyncStore
 from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
 
 __all__ = ["CheckpointHook", "ProgressHook", "SyncJob"]
@@ -45,6 +46,8 @@ class SyncJob:
     full: bool = False
     progress: ProgressHook | None = None
     on_checkpoint: CheckpointHook | None = None
+    store: SyncStore | None = None
+    """Where the records are kept (the record store); None only for measurements."""
     run_id: str = ""
     pages: int = 0
     records: int = 0
@@ -67,6 +70,9 @@ class SyncJob:
             state.run_id, state.last_status = self.run_id, RunStatus.RUNNING.value
             state.updated_at = utcnow()
             session.add(state)
+            session.flush()  # the state row first, the sequence second: as in a checkpoint
+            if self.store is not None:
+                self.store.begin(session.connection(), state, self.run_id, state.cursor is None)
             session.add(
                 SyncRunRow(
                     id=self.run_id,
@@ -84,7 +90,7 @@ class SyncJob:
             for page in self.adapter.read(self.stream, cursor):
                 objects = [self._map(record) for record in page.records]
                 yield from objects
-                self._checkpoint(page.cursor, len(objects), final=page.cursor is None)
+                self._checkpoint(page.cursor, objects, final=page.cursor is None)
                 if page.cursor is None:
                     return
             self._finish(RunStatus.SUCCEEDED, None)
@@ -123,33 +129,58 @@ class SyncJob:
             .values(updated_at=utcnow())
         )
 
-    def _checkpoint(self, cursor: Cursor | None, count: int, *, final: bool) -> None:
+    def _checkpoint(
+        self, cursor: Cursor | None, objects: list[CanonicalModel], *, final: bool
+    ) -> None:
         self.pages += 1
-        self.records += count
+        self.records += len(objects)
         values: dict[str, Any] = {
             "cursor": cursor,
-            "records_synced": SyncStateRow.__table__.c.records_synced + count,  # type: ignore[attr-defined]
+            "records_synced": SyncStateRow.__table__.c.records_synced + len(objects),  # type: ignore[attr-defined]
         }
         if self.on_checkpoint is not None:
             values["consumer_state"] = self.on_checkpoint()
         if final:
             values["last_status"] = RunStatus.SUCCEEDED.value
         with Session(self.engine) as session, session.begin():
-            result = session.execute(self._state_update().values(**values))
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConflictError(
-                    f"another sync of stream {self.stream!r} took over this connection's state",
-                    hint="run one sync per connection and stream at a time",
-                )
+            self._own_state(session)
+            if self.store is not None:
+                self.store.write(session.connection(), objects)
+                if final:
+                    self.store.complete(session.connection())
+                    values.update(snapshot=None, snapshot_seq=None)
+            session.execute(self._state_update().values(**values))
             _update_run(session, self.run_id, pages=self.pages, records=self.records)
+            self._count_changes(session)
             if final:
                 _close_run(session, self.run_id, RunStatus.SUCCEEDED, None)
         if self.progress is not None:
             self.progress(SyncProgress(self.run_id, self.pages, self.records, done=final))
 
+    def _own_state(self, session: Session) -> None:
+        """Refuse to write when another run took over the stream's state (checked first,
+        so nothing of this run reaches the store after a takeover)."""
+        result = session.execute(self._state_update())
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(
+                f"another sync of stream {self.stream!r} took over this connection's state",
+                hint="run one sync per connection and stream at a time",
+            )
+
+    def _count_changes(self, session: Session) -> None:
+        if self.store is not None:
+            totals = self.store.totals
+            _update_run(session, self.run_id, changed=totals.changed, deleted=totals.deleted)
+
     def _finish(self, status: RunStatus, error: str | None) -> None:
         with Session(self.engine) as session, session.begin():
-            session.execute(self._state_update().values(last_status=status.value))
+            values: dict[str, Any] = {"last_status": status.value}
+            if status is RunStatus.SUCCEEDED and self.store is not None:
+                self._own_state(session)
+                self.store.complete(session.connection())
+                self._count_changes(session)
+                values.update(snapshot=None, snapshot_seq=None)
+            session.execute(self._state_update().values(**values))
             _close_run(session, self.run_id, status, error)
         if self.progress is not None and status is RunStatus.SUCCEEDED:
             self.progress(SyncProgress(self.run_id, self.pages, self.records, done=True))

@@ -80,6 +80,10 @@ class ConnectionRow(SQLModel, table=True):
     adapter_version: str = Field(max_length=50)
     config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     credential_ref: str | None = Field(default=None, max_length=300)
+    settings: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    """Canonry's own per-connection settings (``registry.ConnectionSettings``)."""
     status: str = Field(default=ConnectionStatus.ACTIVE.value, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
@@ -102,6 +106,10 @@ class SyncStateRow(SQLModel, table=True):
     records_synced: int = 0
     last_status: str = Field(default=RunStatus.RUNNING.value, max_length=20)
     run_id: str | None = Field(default=None, max_length=36)
+    snapshot: str | None = Field(default=None, max_length=64)
+    """The full listing (snapshot) in progress, reconciled into the store when it completes."""
+    snapshot_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The tenant's change sequence when that listing began."""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
@@ -117,6 +125,10 @@ class SyncRunRow(SQLModel, table=True):
     status: str = Field(default=RunStatus.RUNNING.value, max_length=20)
     pages: int = 0
     records: int = 0
+    changed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Records whose stored canonical content changed (new, updated or tombstoned)."""
+    deleted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Records this run tombstoned (deletions read, or reconciled after a full listing)."""
     full: bool = False
     error: str | None = Field(default=None, sa_type=sa.Text)
 

@@ -8,12 +8,14 @@ import typer
 
 from registry.cli import (
     _adapters,
+    _api_keys,
     _audit,
     _connections,
     _credentials,
     _db,
     _init,
     _mapping,
+    _records,
     _schema,
     _serve,
     _sync,
@@ -81,6 +83,8 @@ app.command("audit")(_audit.audit)
 app.command("serve")(_serve.serve)
 app.command("worker")(_worker.worker)
 app.add_typer(_webhooks.app, name="webhooks")
+app.add_typer(_records.app, name="records")
+app.add_typer(_api_keys.app, name="api-keys")
 
 
 def main() -> None:

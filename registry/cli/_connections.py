@@ -18,6 +18,15 @@ __all__ = ["app"]
 app = typer.Typer(help="Connections of the tenant: add, list, show, update, test, remove.")
 
 _JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+_KEEP_REMOTE = typer.Option(
+    None,
+    "--keep-remote-data/--no-remote-data",
+    help="Keep each record's raw vendor object in the replica (default: no).",
+    show_default=False,
+)
+_REMOTE_DAYS = typer.Option(
+    None, "--remote-data-days", min=0, help="Drop raw objects older than N days (0: never)."
+)
 
 
 def _summary(conn: Connection) -> dict[str, Any]:
@@ -136,12 +145,22 @@ def update_command(
     status: str | None = typer.Option(
         None, "--status", help="active, disabled, needs_reauth or error."
     ),
+    keep_remote_data: bool | None = _KEEP_REMOTE,
+    remote_data_days: int | None = _REMOTE_DAYS,
     as_json: bool = _JSON,
 ) -> None:
-    """Rename a connection, replace its config (validated again) or change its status."""
+    """Rename a connection, replace its config (validated again), change its status, or
+    what the replica keeps of it (raw vendor objects and for how long)."""
     values = read_config(config, config_file) if config or config_file else None
+    settings: dict[str, Any] = {}
+    if keep_remote_data is not None:
+        settings["keep_remote_data"] = keep_remote_data
+    if remote_data_days is not None:
+        settings["remote_data_days"] = remote_data_days or None
     with open_registry(ctx) as registry:
-        conn = registry.update_connection(name, name=rename, config=values, status=status)
+        conn = registry.update_connection(
+            name, name=rename, config=values, status=status, settings=settings or None
+        )
     if as_json:
         print_json(_summary(conn))
         return

@@ -53,9 +53,11 @@ def serve(
     runtime = _launch_jobs(url, workers_in_process)
     try:
         app = create_app(settings)
+        _add_unified_api(app)
         where = "in this process" if runtime.processing else "by `canonry worker` processes"
         typer.echo(
-            f"canonry serve: http://{host}:{port}/webhooks/<connection-id>; jobs run {where}"
+            f"canonry serve: http://{host}:{port}/webhooks/<connection-id>; jobs run {where}; "
+            f"unified API at http://{host}:{port}/v1/ (docs: /docs)"
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level=log_level, access_log=access_log
@@ -63,6 +65,15 @@ def serve(
         uvicorn.Server(config).run()
     finally:
         runtime.shutdown()
+
+
+def _add_unified_api(app: Any) -> None:
+    """The unified API's routes on the webhook app: one server, engine and /metrics."""
+    from registry.api import api_routes
+    from webhooks import METRICS_REGISTRY
+
+    routes = api_routes(app.state.engine, metrics_registry=METRICS_REGISTRY)
+    app.router.routes[0:0] = routes
 
 
 def _check_schema(url: str) -> None:

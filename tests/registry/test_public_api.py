@@ -22,6 +22,8 @@ EXPORTS = {
     "SyncProgress", "SyncRun",
     "SyncState", "create_engine", "current_revision", "database_url_from_env", "head_revision",
     "migrated_metadata", "upgrade",
+    "API_KEY_SCOPES", "RECORD_FILTERS", "ApiKey", "ApiKeys", "KeyIdentity", "RecordPage",
+    "RecordStore", "authenticate", "record_filter", "ConnectionSettings",
 }  # fmt: skip
 
 
