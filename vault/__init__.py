@@ -1,7 +1,7 @@
 """Credential storage: local envelope encryption and HashiCorp Vault backends."""
 
 from vault._config import store_from_env, wrapper_from_env
-from vault._db import make_engine
+from vault._db import ENGINE_LOGGING_NAME, make_engine, private_sql_logging
 from vault._hashicorp import HashiCorpStore
 from vault._hashicorp_config import VaultSettings
 from vault._keyring import LocalKeyring, default_key_file, init_local_keyring
@@ -13,16 +13,19 @@ from vault._oauth import OAuthRefresher
 from vault._oauth_http import TokenEndpoint
 from vault._oauth_token import OAuthToken, load_token, save_token
 from vault._rotation import RotationProgress, RotationReport, retire_key, rotate
-from vault._store import CredentialRef, CredentialStore, SecretPayload
-from vault._tables import CredentialRow
+from vault._store import CredentialRef, CredentialRollbackError, CredentialStore, SecretPayload
+from vault._tables import CredentialRow, CredentialVersionRow
 from vault._transit import TransitKeyWrapper
 from vault._wrapping import KeyWrapper, WrappedKey
 
 __all__ = [
+    "ENGINE_LOGGING_NAME",
     "ConnectionLock",
     "CredentialRef",
+    "CredentialRollbackError",
     "CredentialRow",
     "CredentialStore",
+    "CredentialVersionRow",
     "HashiCorpStore",
     "KeyWrapper",
     "LocalCredentialStore",
@@ -43,6 +46,7 @@ __all__ = [
     "load_token",
     "make_engine",
     "parse_master_keys",
+    "private_sql_logging",
     "retire_key",
     "rotate",
     "save_token",
