@@ -13,6 +13,7 @@ from vault._oauth import OAuthRefresher
 from vault._oauth_http import TokenEndpoint
 from vault._oauth_token import OAuthToken, load_token, save_token
 from vault._rotation import RotationProgress, RotationReport, retire_key, rotate
+from vault._scoped import TenantCredentialStore
 from vault._store import CredentialRef, CredentialRollbackError, CredentialStore, SecretPayload
 from vault._tables import CredentialRow, CredentialVersionRow
 from vault._transit import TransitKeyWrapper
@@ -36,6 +37,7 @@ __all__ = [
     "RotationReport",
     "SecretPayload",
     "SqlConnectionLock",
+    "TenantCredentialStore",
     "ThreadConnectionLock",
     "TokenEndpoint",
     "TransitKeyWrapper",
