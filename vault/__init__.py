@@ -3,7 +3,9 @@
 from vault._config import store_from_env, wrapper_from_env
 from vault._db import ENGINE_LOGGING_NAME, make_engine, private_sql_logging
 from vault._hashicorp import HashiCorpStore
+from vault._hashicorp_client import VaultClient
 from vault._hashicorp_config import VaultSettings
+from vault._hashicorp_policy import minimal_policy
 from vault._keyring import LocalKeyring, default_key_file, init_local_keyring
 from vault._local import LocalCredentialStore
 from vault._locks import ConnectionLock, ThreadConnectionLock
@@ -41,12 +43,14 @@ __all__ = [
     "ThreadConnectionLock",
     "TokenEndpoint",
     "TransitKeyWrapper",
+    "VaultClient",
     "VaultSettings",
     "WrappedKey",
     "default_key_file",
     "init_local_keyring",
     "load_token",
     "make_engine",
+    "minimal_policy",
     "parse_master_keys",
     "private_sql_logging",
     "retire_key",
