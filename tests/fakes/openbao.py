@@ -200,9 +200,7 @@ class VaultTarget:
         """(role_id, secret_id) of a new AppRole whose tokens carry only the policy ``hcl``."""
         name, root = _name(), self.root()
         role.setdefault("token_ttl", "10m")
-        root.auth.approle.create_or_update_approle(
-            name, token_policies=[self.policy(hcl)], **role
-        )
+        root.auth.approle.create_or_update_approle(name, token_policies=[self.policy(hcl)], **role)
         role_id = root.auth.approle.read_role_id(name)["data"]["role_id"]
         secret_id = root.auth.approle.generate_secret_id(name)["data"]["secret_id"]
         return str(role_id), str(secret_id)
