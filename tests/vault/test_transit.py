@@ -162,3 +162,19 @@ def test_a_wrong_transit_mount_is_a_configuration_error(target: VaultTarget) -> 
     wrapper = TransitKeyWrapper(target.settings(transit_mount="no-transit-here"))
     with pytest.raises(ConfigurationError, match="CANONRY_VAULT_TRANSIT_MOUNT"):
         wrapper.wrap(os.urandom(32), AAD)
+
+
+def test_the_minimal_transit_policy_is_enough(target: VaultTarget, vault_engine: Engine) -> None:
+    from pydantic import SecretStr
+
+    from vault import minimal_policy
+
+    hcl = minimal_policy(
+        prefix=target.prefix, transit_mount="transit", transit_key=target.transit_key, rotate=True
+    )
+    role_id, secret_id = target.approle(hcl, token_no_default_policy=True)
+    settings = target.settings(token=None, role_id=role_id, secret_id=SecretStr(secret_id))
+    store = LocalCredentialStore(vault_engine, TransitKeyWrapper(settings))
+    store.put("acme", "least", {"api_key": "sk_least"})
+    assert rotate(store).rewrapped == 1
+    assert store.get("acme", "least")["api_key"].get_secret_value() == "sk_least"
