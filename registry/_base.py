@@ -85,6 +85,7 @@ class RegistryBase:
         _check_schema(self.engine)
         self.catalog = AdapterCatalog(adapters)
         self._credentials = credentials
+        self._scoped: CredentialStore | None = None
         self._http_factory = http_factory
         self.actor = actor or os.environ.get("CANONRY_ACTOR") or _user()
 
@@ -104,12 +105,18 @@ class RegistryBase:
     # plumbing ---------------------------------------------------------------------
     @property
     def credential_store(self) -> CredentialStore:
-        if self._credentials is None:
+        """The credential store bound to this registry's tenant (other tenants are out of
+        reach); cross-tenant administration uses the store itself (``vault.store_from_env``)."""
+        if self._scoped is None:
             import vault
 
-            # the schema belongs to the migrations (`canonry init`), not to the store
-            self._credentials = vault.store_from_env(self.engine, os.environ, create_table=False)
-        return self._credentials
+            if self._credentials is None:
+                # the schema belongs to the migrations (`canonry init`), not to the store
+                self._credentials = vault.store_from_env(
+                    self.engine, os.environ, create_table=False
+                )
+            self._scoped = vault.TenantCredentialStore(self._credentials, self.tenant)
+        return self._scoped
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from canonical import CanonryError, ConfigurationError
+from vault import ENGINE_LOGGING_NAME, private_sql_logging
 
 __all__ = ["DEFAULT_DATABASE_URL", "create_engine", "database_errors", "database_url_from_env"]
 
@@ -60,19 +61,20 @@ def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: from the environment) with Canonry's settings.
 
     SQLite gets WAL journaling, a 30 s busy timeout and enforced foreign keys on every
-    connection; ``postgresql://`` URLs use the psycopg 3 driver. Statement parameters
-    (webhook bodies, personal data) never appear in SQLAlchemy's logs or error messages,
-    even with SQL logging turned on (``hide_parameters``).
+    connection; ``postgresql://`` URLs use the psycopg 3 driver. Statement parameters and
+    result rows (webhook bodies, personal data) never appear in SQLAlchemy's logs or error
+    messages, at any log level (``hide_parameters``, ``vault.private_sql_logging``).
     """
     kwargs.setdefault("hide_parameters", True)
+    kwargs.setdefault("logging_name", ENGINE_LOGGING_NAME)
     parsed = _normalise(url or database_url_from_env())
     if parsed.drivername.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": _BUSY_TIMEOUT_MS / 1000})
         engine = sa.create_engine(parsed, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        return private_sql_logging(engine)
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(parsed, **kwargs)
+    return private_sql_logging(sa.create_engine(parsed, **kwargs))
 
 
 def _first_line(exc: Exception) -> str:

@@ -32,6 +32,7 @@ from registry._queries import (
 from registry._registry_records import RecordsMixin
 from registry._tables import AuditRow, ConnectionRow, ConnectionStatus, MappingStatus, utcnow
 from registry._validation import validate_config, validate_credentials
+from vault import CredentialRef
 
 __all__ = ["Registry"]
 
@@ -161,6 +162,20 @@ class Registry(RecordsMixin):
         ref = self.credential_store.put(
             self.tenant, row.id, payload, expected_version=expected_version
         )
+        action = "credentials.set" if expected_version is None else "credentials.rotate"
+        return self._record_credential(row, ref, action, fields=sorted(payload))
+
+    def restore_credentials(self, name_or_id: str) -> Connection:
+        """Accept the connection's stored credential as current after restoring it from a
+        backup on purpose. Reads refuse a credential older than the newest one stored
+        (``vault.CredentialRollbackError``); this seals it again as a newer version."""
+        row = self._row(name_or_id)
+        ref = self.credential_store.accept_restored(self.tenant, row.id)
+        return self._record_credential(row, ref, "credentials.restore")
+
+    def _record_credential(
+        self, row: ConnectionRow, ref: CredentialRef, action: str, **details: Any
+    ) -> Connection:
         with self._tx() as session:
             fresh = find_connection(session, self.tenant, row.id)
             fresh.credential_ref = str(ref)
@@ -168,8 +183,7 @@ class Registry(RecordsMixin):
                 fresh.status = ConnectionStatus.ACTIVE.value
             fresh.updated_at = utcnow()
             session.add(fresh)
-            action = "credentials.set" if expected_version is None else "credentials.rotate"
-            self._audit(session, action, row.name, fields=sorted(payload), version=ref.version)
+            self._audit(session, action, row.name, version=ref.version, **details)
         return Connection.from_row(fresh)
 
     def rotate_credentials(self, name_or_id: str, credentials: Secrets) -> Connection:

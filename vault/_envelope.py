@@ -1,11 +1,14 @@
-"""Envelope format v1: associated data, payload sealing and the JSON payload codec.
+"""Envelope formats: associated data, payload sealing and the JSON payload codec.
 
 A secret version is sealed with a fresh random 256-bit data key (AES-256-GCM, 96-bit
 random nonce). The associated data of both the payload ciphertext and the wrapped data
-key binds them to the format version, tenant, connection and the data key's id, so a
-row copied onto another owner fails authentication. The key-encryption key's id is bound
-by the wrapper (``LocalKeyring`` adds it to its own AAD): it cannot be part of the
-payload's AAD because rotation rewraps the data key without touching the payload.
+key binds them to the format version, tenant, connection, the data key's id and (format
+2) the secret's version, so a row copied onto another owner, or an older row's ciphertext
+put back under a newer version number, fails authentication. Format 1 (no version in the
+AAD) is still read; the store rewrites such rows as format 2 on first read. The
+key-encryption key's id is bound by the wrapper (``LocalKeyring`` adds it to its own AAD):
+it cannot be part of the payload's AAD because rotation rewraps the data key without
+touching the payload.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from vault._store import SecretPayload
 __all__ = [
     "FORMAT_VERSION",
     "NONCE_BYTES",
+    "READABLE_FORMATS",
     "check_owner",
     "data_key_aad",
     "encode_aad",
@@ -35,7 +39,9 @@ __all__ = [
     "seal_payload",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The format every write uses: the secret's version is part of both AADs."""
+READABLE_FORMATS = frozenset({1, 2})
 NONCE_BYTES = 12
 _KEY_BYTES = 32
 _MAX_OWNER = 255
@@ -50,12 +56,24 @@ def encode_aad(label: str, *parts: str | int) -> bytes:
     return bytes(out)
 
 
-def payload_aad(tenant: str, connection: str, data_key_id: str, fmt: int) -> bytes:
-    return encode_aad("canonry.vault.payload", fmt, tenant, connection, data_key_id)
+def _binding(
+    tenant: str, connection: str, data_key_id: str, fmt: int, version: int
+) -> tuple[str | int, ...]:
+    if fmt == 1:
+        return (fmt, tenant, connection, data_key_id)
+    return (fmt, tenant, connection, data_key_id, version)
 
 
-def data_key_aad(tenant: str, connection: str, data_key_id: str, fmt: int) -> bytes:
-    return encode_aad("canonry.vault.data-key", fmt, tenant, connection, data_key_id)
+def payload_aad(tenant: str, connection: str, data_key_id: str, fmt: int, version: int) -> bytes:
+    """The payload ciphertext's AAD (``version`` is ignored by format 1)."""
+    parts = _binding(tenant, connection, data_key_id, fmt, version)
+    return encode_aad("canonry.vault.payload", *parts)
+
+
+def data_key_aad(tenant: str, connection: str, data_key_id: str, fmt: int, version: int) -> bytes:
+    """The wrapped data key's AAD (``version`` is ignored by format 1)."""
+    parts = _binding(tenant, connection, data_key_id, fmt, version)
+    return encode_aad("canonry.vault.data-key", *parts)
 
 
 def new_data_key() -> bytes:

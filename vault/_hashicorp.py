@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
-from canonical import NotFoundInRegistry
+from canonical import ConfigurationError, NotFoundInRegistry
 from vault._hashicorp_client import VaultClient
 from vault._hashicorp_config import VaultSettings, validate_segment
 from vault._store import CredentialRef, CredentialStore, SecretPayload, normalise_secrets
@@ -77,6 +77,12 @@ class HashiCorpStore(CredentialStore):
                 path=path, secret=payload, cas=expected_version, mount_point=self.settings.mount
             ),
         )
+        if not isinstance(response, dict) or "version" not in (response.get("data") or {}):
+            raise ConfigurationError(
+                f"the Vault mount {self.settings.mount!r} did not answer like KV version 2",
+                hint="point CANONRY_VAULT_MOUNT at a KV v2 mount (vault secrets enable -version=2 "
+                "kv), or upgrade the mount: vault kv enable-versioning <mount>",
+            )
         version = int(response["data"]["version"])
         return CredentialRef(self.backend, tenant, connection, version)
 

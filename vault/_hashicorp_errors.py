@@ -15,6 +15,7 @@ import requests
 
 from canonical import (
     CanonryError,
+    ConfigurationError,
     ConflictError,
     CredentialError,
     NotFoundInRegistry,
@@ -52,10 +53,29 @@ def _unavailable(exc: hvac_exc.VaultError, addr: str) -> CanonryError:
 
 def _forbidden(path: str) -> CanonryError:
     return CredentialError(
-        f"Vault refused access to {path!r}: the token lacks a policy for it, or has expired",
-        hint="grant the token's policy the needed capabilities on that path, or renew "
-        "VAULT_TOKEN / check the AppRole credentials",
+        f"Vault refused access to {path!r}: the token lacks a policy for it",
+        hint="grant the token's policy the needed capabilities on that path (the README "
+        "lists the minimal policy; vault.minimal_policy renders it)",
     )
+
+
+def _misconfigured(exc: hvac_exc.VaultError, path: str) -> CanonryError | None:
+    """A 404 that is not "no secret here" but a wrong mount or namespace."""
+    text = vault_messages(exc).lower()
+    if "namespace not found" in text:
+        return ConfigurationError(
+            "Vault has no such namespace",
+            hint="check VAULT_NAMESPACE (unset it for the root namespace)",
+        )
+    if "no handler for route" in text:
+        mount = path.split("/", 1)[0]
+        return ConfigurationError(
+            f"Vault has no secrets engine or auth method mounted at {mount!r} "
+            f"(needed for {path!r})",
+            hint="check CANONRY_VAULT_MOUNT (a KV version 2 mount), CANONRY_VAULT_TRANSIT_MOUNT "
+            "and VAULT_NAMESPACE",
+        )
+    return None
 
 
 def translate_vault_error(exc: Exception, *, addr: str, path: str) -> CanonryError:
@@ -76,7 +96,9 @@ def translate_vault_error(exc: Exception, *, addr: str, path: str) -> CanonryErr
     if isinstance(exc, hvac_exc.Forbidden):
         return _forbidden(path)
     if isinstance(exc, hvac_exc.InvalidPath):
-        return NotFoundInRegistry(f"nothing stored in Vault at {path!r}")
+        return _misconfigured(exc, path) or NotFoundInRegistry(
+            f"nothing stored in Vault at {path!r}"
+        )
     if isinstance(exc, hvac_exc.InvalidRequest) and "check-and-set" in vault_messages(exc):
         return ConflictError(
             f"the secret at {path!r} was changed by another writer",

@@ -5,10 +5,16 @@ nonce) and stores the data key wrapped by a ``KeyWrapper`` (the local keyring by
 Vault Transit optionally). Works on SQLite and PostgreSQL through a SQLAlchemy ``Engine``.
 ``expected_version`` makes ``put`` check-and-set: ``0`` means "must not exist yet", ``n``
 means "must still be at version n"; a lost race raises ``ConflictError``.
+
+Rollback: the secret's version is bound into both AADs, and each owner's newest version is
+kept as a high-water mark (``vault._local_rows``), so a row older than its mark (restored
+from a backup, replayed) is refused with ``CredentialRollbackError`` until
+``accept_restored`` accepts it. Rows of envelope format 1 are read and rewritten as format 2.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,12 +22,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import SecretStr
-from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.exc import SQLAlchemyError
 
 from canonical import ConflictError, CredentialError, DecryptionError, NotFoundInRegistry
+from vault import _local_rows as rows
 from vault._envelope import (
     FORMAT_VERSION,
+    READABLE_FORMATS,
     check_owner,
     data_key_aad,
     new_data_key,
@@ -30,26 +38,25 @@ from vault._envelope import (
     payload_aad,
     seal_payload,
 )
-from vault._store import CredentialRef, CredentialStore, SecretPayload, normalise_secrets
-from vault._tables import credentials_table
+from vault._store import (
+    CredentialRef,
+    CredentialRollbackError,
+    CredentialStore,
+    SecretPayload,
+    normalise_secrets,
+)
+from vault._tables import credentials_table, versions_table
 from vault._wrapping import KeyWrapper, WrappedKey
 
 __all__ = ["LocalCredentialStore", "db_errors"]
 
 _T = TypeVar("_T")
 _WRITE_ATTEMPTS = 3
+log = logging.getLogger("canonry.vault")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _conflict(tenant: str, connection: str, expected: int, found: int | None) -> ConflictError:
-    state = "does not exist" if found is None else f"is at version {found}"
-    return ConflictError(
-        f"credential {tenant}/{connection} {state}, not version {expected}",
-        hint="another writer changed it first; read it again and retry",
-    )
 
 
 class LocalCredentialStore(CredentialStore):
@@ -85,11 +92,11 @@ class LocalCredentialStore(CredentialStore):
         expected_version: int | None = None,
     ) -> CredentialRef:
         check_owner(tenant, connection)
-        fields = self._seal(tenant, connection, normalise_secrets(secrets))
+        values = normalise_secrets(secrets)
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 version = self._guard(
-                    lambda: self._write(tenant, connection, fields, expected_version)
+                    lambda: self._write(tenant, connection, values, expected_version)
                 )
             except ConflictError:
                 # Without check-and-set a lost race is retried: last writer wins.
@@ -103,17 +110,33 @@ class LocalCredentialStore(CredentialStore):
         return self.get_with_ref(tenant, connection)[0]
 
     def get_with_ref(self, tenant: str, connection: str) -> tuple[SecretPayload, CredentialRef]:
-        row = self._guard(lambda: self._read(tenant, connection))
-        if row is None:
-            raise NotFoundInRegistry(
-                f"no credential stored for tenant {tenant!r}, connection {connection!r}",
-                hint="store one first (`canonry credentials set`)",
-            )
+        row = self._existing(tenant, connection)
+        newest = row[rows.HIGH_WATER]
+        if newest is not None and int(row["version"]) < int(newest):
+            raise CredentialRollbackError(tenant, connection, int(row["version"]), int(newest))
         payload = self._open(row)
+        if int(row["format_version"]) != FORMAT_VERSION or newest is None:
+            self._upgrade(row, payload)
         return payload, CredentialRef(self.backend, tenant, connection, int(row["version"]))
 
+    def accept_restored(self, tenant: str, connection: str) -> CredentialRef:
+        """Accept the row stored now, even one older than its high-water mark (restored from a
+        backup on purpose): its payload must still authenticate, and is sealed again as a
+        version above every version this owner ever had."""
+        row = self._existing(tenant, connection)
+        payload = self._open(row)
+        version = max(int(row["version"]), int(row[rows.HIGH_WATER] or 0)) + 1
+        fields = self._seal(tenant, connection, payload, version)
+        if not self._guard(lambda: self._rebind(row, fields, version)):
+            raise ConflictError(
+                f"credential {tenant}/{connection} changed while it was being accepted",
+                hint="read it again and retry",
+            )
+        return CredentialRef(self.backend, tenant, connection, version)
+
     def delete(self, tenant: str, connection: str) -> None:
-        """Remove the credential; deleting one that does not exist is a no-op."""
+        """Remove the credential (its version mark stays, so versions never repeat); deleting
+        one that does not exist is a no-op."""
         t = self.table
         stmt = t.delete().where(t.c.tenant == tenant, t.c.connection == connection)
         self._guard(lambda: self._execute(stmt))
@@ -140,13 +163,13 @@ class LocalCredentialStore(CredentialStore):
     # -- internals ---------------------------------------------------------------------
 
     def _seal(
-        self, tenant: str, connection: str, values: Mapping[str, SecretStr]
+        self, tenant: str, connection: str, values: Mapping[str, SecretStr], version: int
     ) -> dict[str, Any]:
         data_key, dk_id = new_data_key(), new_data_key_id()
-        aad = payload_aad(tenant, connection, dk_id, FORMAT_VERSION)
+        aad = payload_aad(tenant, connection, dk_id, FORMAT_VERSION, version)
         nonce, ciphertext = seal_payload(data_key, values, aad)
         wrapped = self.wrapper.wrap(
-            data_key, data_key_aad(tenant, connection, dk_id, FORMAT_VERSION)
+            data_key, data_key_aad(tenant, connection, dk_id, FORMAT_VERSION, version)
         )
         return {
             "format_version": FORMAT_VERSION,
@@ -161,17 +184,17 @@ class LocalCredentialStore(CredentialStore):
 
     def _open(self, row: RowMapping) -> SecretPayload:
         tenant, connection, fmt = row["tenant"], row["connection"], int(row["format_version"])
-        if fmt != FORMAT_VERSION:
+        if fmt not in READABLE_FORMATS:
             raise CredentialError(
                 f"credential {tenant}/{connection} uses envelope format {fmt}, "
-                f"this Canonry reads format {FORMAT_VERSION}",
+                f"this Canonry reads formats {sorted(READABLE_FORMATS)}",
                 hint="upgrade Canonry",
             )
         wrapped = WrappedKey(row["wrapper"], row["key_id"], bytes(row["wrapped_key"]))
-        dk_id = row["data_key_id"]
+        binding = (tenant, connection, row["data_key_id"], fmt, int(row["version"]))
         try:
-            data_key = self.wrapper.unwrap(wrapped, data_key_aad(tenant, connection, dk_id, fmt))
-            aad = payload_aad(tenant, connection, dk_id, fmt)
+            data_key = self.wrapper.unwrap(wrapped, data_key_aad(*binding))
+            aad = payload_aad(*binding)
             return open_payload(data_key, bytes(row["nonce"]), bytes(row["ciphertext"]), aad)
         except DecryptionError as exc:
             raise DecryptionError(
@@ -180,54 +203,67 @@ class LocalCredentialStore(CredentialStore):
                 hint=exc.hint,
             ) from exc
 
+    def _upgrade(self, row: RowMapping, payload: SecretPayload) -> None:
+        """Rewrite a format-1 row as format 2 (same version), or give a row its missing
+        high-water mark. Best effort: a failure leaves the row readable as it was."""
+        version = int(row["version"])
+        try:
+            if int(row["format_version"]) == FORMAT_VERSION:
+                with self.engine.begin() as conn:
+                    rows.raise_mark(conn, row["tenant"], row["connection"], version)
+                return
+            fields = self._seal(row["tenant"], row["connection"], payload, version)
+            self._rebind(row, fields, version)
+        except (CredentialError, SQLAlchemyError) as exc:
+            log.warning(
+                "could not upgrade the stored credential of %s/%s (%s); it stays readable",
+                row["tenant"],
+                row["connection"],
+                type(exc).__name__,
+            )
+
+    def _existing(self, tenant: str, connection: str) -> RowMapping:
+        row = self._guard(lambda: self._read(tenant, connection))
+        if row is None:
+            raise NotFoundInRegistry(
+                f"no credential stored for tenant {tenant!r}, connection {connection!r}",
+                hint="store one first (`canonry credentials set`)",
+            )
+        return row
+
     def _read(self, tenant: str, connection: str) -> RowMapping | None:
-        t = self.table
-        stmt = sa.select(t).where(t.c.tenant == tenant, t.c.connection == connection)
         with self.engine.connect() as conn:
-            return conn.execute(stmt).mappings().first()
+            return rows.read(conn, tenant, connection)
 
     def _write(
-        self, tenant: str, connection: str, fields: dict[str, Any], expected: int | None
-    ) -> int:
-        t = self.table
-        owner = (t.c.tenant == tenant, t.c.connection == connection)
-        with self.engine.begin() as conn:
-            found = conn.execute(sa.select(t.c.version).where(*owner)).scalar_one_or_none()
-            current = None if found is None else int(found)
-            if expected is not None and expected != (current or 0):
-                raise _conflict(tenant, connection, expected, current)
-            if current is None:
-                return self._insert(conn, tenant, connection, fields, expected)
-            stmt = t.update().where(*owner, t.c.version == current)
-            if conn.execute(stmt.values(version=current + 1, **fields)).rowcount != 1:
-                raise ConflictError(
-                    f"credential {tenant}/{connection} changed while it was being written",
-                    hint="another writer changed it first; read it again and retry",
-                )
-            return current + 1
-
-    def _insert(
         self,
-        conn: Connection,
         tenant: str,
         connection: str,
-        fields: dict[str, Any],
+        values: Mapping[str, SecretStr],
         expected: int | None,
     ) -> int:
-        values = {"tenant": tenant, "connection": connection, "version": 1, **fields}
-        try:
-            conn.execute(self.table.insert().values(created_at=_now(), **values))
-        except IntegrityError as exc:
-            raise _conflict(tenant, connection, expected or 0, None) from exc
-        return 1
+        with self.engine.connect() as conn:
+            current, newest = rows.versions(conn, tenant, connection)
+        if expected is not None and expected != (current or 0):
+            raise rows.conflict(tenant, connection, expected, current)
+        version = max(current or 0, newest or 0) + 1
+        fields = self._seal(tenant, connection, values, version)  # outside any transaction
+        with self.engine.begin() as conn:
+            rows.write(conn, tenant, connection, fields, current=current, version=version)
+        return version
+
+    def _rebind(self, row: RowMapping, fields: dict[str, Any], version: int) -> bool:
+        with self.engine.begin() as conn:
+            return rows.rebind(conn, row, fields, version=version)
 
     def _create_table(self) -> None:
-        """Create the table unless it exists (another process may create it concurrently)."""
-        try:
-            self.table.create(self.engine, checkfirst=True)
-        except SQLAlchemyError:
-            if not sa.inspect(self.engine).has_table(self.table.name):
-                raise
+        """Create the tables unless they exist (another process may create them concurrently)."""
+        for table in (self.table, versions_table()):
+            try:
+                table.create(self.engine, checkfirst=True)
+            except SQLAlchemyError:
+                if not sa.inspect(self.engine).has_table(table.name):
+                    raise
 
     def _all(self, stmt: sa.Select[Any]) -> Sequence[Any]:
         with self.engine.connect() as conn:

@@ -45,7 +45,7 @@ class OAuthToken(BaseModel):
             "token_type": SecretStr(self.token_type),
             "needs_reauth": SecretStr("true" if self.needs_reauth else "false"),
         }
-        if self.scope is not None:
+        if self.scope:  # an empty scope is the same as none (and stores refuse empty values)
             payload["scope"] = SecretStr(self.scope)
         return payload
 

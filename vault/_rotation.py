@@ -99,7 +99,9 @@ def _next_batch(
             r.tenant,
             r.connection,
             int(r.version),
-            data_key_aad(r.tenant, r.connection, r.data_key_id, int(r.format_version)),
+            data_key_aad(
+                r.tenant, r.connection, r.data_key_id, int(r.format_version), int(r.version)
+            ),
             WrappedKey(r.wrapper, r.key_id, bytes(r.wrapped_key)),
         )
         for r in rows

@@ -13,9 +13,17 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-__all__ = ["CREDENTIALS_TABLE", "CredentialRow", "credentials_table"]
+__all__ = [
+    "CREDENTIALS_TABLE",
+    "VERSIONS_TABLE",
+    "CredentialRow",
+    "CredentialVersionRow",
+    "credentials_table",
+    "versions_table",
+]
 
 CREDENTIALS_TABLE = "canonry_credentials"
+VERSIONS_TABLE = "canonry_credential_versions"
 
 
 def _now() -> datetime:
@@ -35,7 +43,8 @@ class CredentialRow(SQLModel, table=True):
     tenant: str = Field(sa_type=sa.String(255), nullable=False)
     connection: str = Field(sa_type=sa.String(255), nullable=False)
     version: int = Field(nullable=False)
-    """The secret's version: 1 on first write, +1 on every put; rewrapping keeps it."""
+    """The secret's version: above every version this owner ever had (see
+    :class:`CredentialVersionRow`); rewrapping keeps it. Bound into both AADs (format 2)."""
     format_version: int = Field(nullable=False)
     """The envelope format (associated-data layout, algorithms); bound into the AAD."""
     wrapper: str = Field(sa_type=sa.String(64), nullable=False)
@@ -59,3 +68,27 @@ class CredentialRow(SQLModel, table=True):
 def credentials_table() -> sa.Table:
     """The Core ``Table`` of :class:`CredentialRow` (typed, for conditional updates)."""
     return SQLModel.metadata.tables[CREDENTIALS_TABLE]
+
+
+class CredentialVersionRow(SQLModel, table=True):
+    """The newest version each (tenant, connection) ever stored: the rollback high-water mark.
+
+    Written in the same transaction as every credential write and kept when the credential
+    is deleted, so version numbers never repeat. A credential row older than its mark was
+    restored from a backup or replayed, and is refused until accepted explicitly
+    (``LocalCredentialStore.accept_restored``).
+    """
+
+    __tablename__ = VERSIONS_TABLE
+
+    tenant: str = Field(sa_type=sa.String(255), primary_key=True)
+    connection: str = Field(sa_type=sa.String(255), primary_key=True)
+    version: int = Field(nullable=False)
+    updated_at: datetime = Field(
+        default_factory=_now, sa_type=sa.DateTime(timezone=True), nullable=False
+    )
+
+
+def versions_table() -> sa.Table:
+    """The Core ``Table`` of :class:`CredentialVersionRow`."""
+    return SQLModel.metadata.tables[VERSIONS_TABLE]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         InboxStatus,
         NewInboxItem,
         get_item,
+        get_item_any_tenant,
         insert_items,
         list_items,
     )
@@ -64,6 +65,7 @@ __all__ = [
     "create_app",
     "endpoint_metrics",
     "get_item",
+    "get_item_any_tenant",
     "insert_items",
     "list_items",
     "on",
@@ -87,6 +89,7 @@ _HOMES = {
     "InboxStatus": "webhooks._inbox",
     "NewInboxItem": "webhooks._inbox",
     "get_item": "webhooks._inbox",
+    "get_item_any_tenant": "webhooks._inbox",
     "insert_items": "webhooks._inbox",
     "list_items": "webhooks._inbox",
     "METRICS_REGISTRY": "webhooks._metrics",

@@ -29,6 +29,7 @@ __all__ = [
     "InboxStatus",
     "NewInboxItem",
     "get_item",
+    "get_item_any_tenant",
     "insert_items",
     "list_items",
 ]
@@ -244,8 +245,15 @@ def insert_items(conn: sa.Connection, items: Sequence[NewInboxItem]) -> list[str
     return [str(value) for value in result.scalars()]
 
 
-def get_item(conn: sa.Connection, item_id: str) -> InboxItem | None:
-    """The inbox item ``item_id``, or None."""
+def get_item(conn: sa.Connection, item_id: str, *, tenant: str) -> InboxItem | None:
+    """The inbox item ``item_id`` of ``tenant``, or None (also when another tenant's)."""
+    query = sa.select(INBOX).where(INBOX.c.id == item_id, INBOX.c.tenant == tenant)
+    row = conn.execute(query).mappings().first()
+    return InboxItem.from_mapping(row) if row is not None else None
+
+
+def get_item_any_tenant(conn: sa.Connection, item_id: str) -> InboxItem | None:
+    """Unscoped administration: the inbox item ``item_id`` whichever tenant owns it."""
     row = conn.execute(sa.select(INBOX).where(INBOX.c.id == item_id)).mappings().first()
     return InboxItem.from_mapping(row) if row is not None else None
 

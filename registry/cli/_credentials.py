@@ -1,4 +1,4 @@
-"""``canonry credentials set|rotate``: secrets from a hidden prompt or stdin, never argv."""
+"""``canonry credentials set|rotate|restore``: secrets from a hidden prompt or stdin, never argv."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="A connection's credentials: set or rotate (never printed).")
+app = typer.Typer(help="A connection's credentials: set, rotate or restore (never printed).")
 
 _STDIN = typer.Option(False, "--stdin", help="Read the credentials as a JSON object from stdin.")
 
@@ -67,3 +67,14 @@ def rotate_command(
     with open_registry(ctx) as registry:
         conn = registry.rotate_credentials(connection, _secrets(registry, connection, stdin))
     typer.echo(f"credentials of {conn.name} rotated to {conn.credential_ref}")
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    connection: str = typer.Argument(..., help="Connection name or id."),
+) -> None:
+    """Accept a credential restored from a backup on purpose (reads refuse an older row)."""
+    with open_registry(ctx) as registry:
+        conn = registry.restore_credentials(connection)
+    typer.echo(f"credentials of {conn.name} accepted as restored, now {conn.credential_ref}")

@@ -154,7 +154,7 @@ def show(
 
     with _engine(ctx) as engine:
         with engine.connect() as conn:
-            item = get_item(conn, item_id)
+            item = get_item(conn, item_id, tenant=state(ctx).tenant)
         running = _running(engine, [item]) if item is not None else set()
     if item is None or item.tenant != state(ctx).tenant:
         fail(

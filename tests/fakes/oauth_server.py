@@ -106,6 +106,7 @@ def _basic(header: str | None) -> tuple[str, str] | None:
 def _handler_for(server: FakeOAuthServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms delayed-ACK stalls
 
         def log_message(self, format: str, *args: Any) -> None:
             return

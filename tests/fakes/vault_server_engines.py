@@ -1,13 +1,15 @@
 """The secrets engines of the fake Vault (see ``vault_server``): KV v2 and Transit.
 
-KV v2: ``data`` read/write with ``options.cas`` (400 "check-and-set parameter did not match
-the current version"), ``metadata`` read/LIST/delete, versions kept.
+Answers follow OpenBao 2.7's, checked by tests/vault/test_fake_vault_fidelity.py against the
+real server. KV v2: ``data`` read/write with ``options.cas`` (400 "check-and-set parameter
+did not match the current version"), 400 "no data provided" for a write without ``data``,
+soft delete (``DELETE data``: 204, then reads 404), ``metadata`` read/LIST/delete, and the
+mount's default of 10 versions kept (older ones dropped).
 
-Transit: derived AES-256-GCM keys.
-
-``keys/<name>`` create/read, ``keys/<name>/rotate``, ``encrypt``, ``decrypt`` and ``rewrap``,
-with ``vault:vN:<base64(nonce + ciphertext)>`` ciphertexts; a derived key is HKDF-SHA256 of
-the key version with the request's ``context``. Errors are Vault's 400/404 answers.
+Transit: derived AES-256-GCM keys. ``keys/<name>`` create/read, ``keys/<name>/rotate`` and
+``config``, ``encrypt``, ``decrypt`` and ``rewrap``, with ``vault:vN:<base64(nonce +
+ciphertext)>`` ciphertexts; a derived key is HKDF-SHA256 of the key version with the
+request's ``context``. Malformed or short ciphertexts are 400s, as on the real server.
 """
 
 from __future__ import annotations
@@ -23,7 +25,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["CAS_MISMATCH", "FakeKv", "FakeTransit", "KvSecret", "TransitKey", "VaultHTTPError"]
+__all__ = [
+    "CAS_MISMATCH",
+    "MAX_VERSIONS",
+    "FakeKv",
+    "FakeTransit",
+    "KvSecret",
+    "TransitKey",
+    "VaultHTTPError",
+]
+
+MAX_VERSIONS = 10
+"""KV v2's default ``max_versions`` (a mount or secret setting of 0 means this)."""
+_NONCE = 12
+_TAG = 16
 
 
 class VaultHTTPError(Exception):
@@ -61,20 +76,24 @@ class TransitKey:
         sealed = self.aead(self.latest, context).encrypt(nonce, plaintext, None)
         return f"vault:v{self.latest}:" + base64.b64encode(nonce + sealed).decode()
 
-    def decrypt(self, ciphertext: str, context: bytes | None) -> bytes:
+    def decrypt(self, ciphertext: object, context: bytes | None) -> bytes:
+        if not isinstance(ciphertext, str) or not ciphertext.startswith("vault:v"):
+            raise VaultHTTPError(400, "invalid ciphertext: no prefix")
         try:
             _, tag, body = ciphertext.split(":", 2)
             version, raw = int(tag[1:]), base64.b64decode(body, validate=True)
         except ValueError:
-            raise VaultHTTPError(400, "invalid ciphertext: no prefix") from None
+            raise VaultHTTPError(400, "invalid ciphertext: could not decode") from None
+        if version > self.latest:
+            raise VaultHTTPError(400, "invalid ciphertext: version is too new")
         if version < self.min_decryption_version:
             raise VaultHTTPError(
                 400, "ciphertext or signature version is disallowed by policy (too old)"
             )
-        if version not in self.versions:
-            raise VaultHTTPError(400, "invalid key version")
+        if len(raw) < _NONCE + _TAG:
+            raise VaultHTTPError(400, "invalid ciphertext length")
         try:
-            return self.aead(version, context).decrypt(raw[:12], raw[12:], None)
+            return self.aead(version, context).decrypt(raw[:_NONCE], raw[_NONCE:], None)
         except InvalidTag:
             raise VaultHTTPError(400, "cipher: message authentication failed") from None
 
@@ -91,10 +110,21 @@ class KvSecret:
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)
     meta: dict[int, dict[str, Any]] = field(default_factory=dict)
     created: str = field(default_factory=_now)
+    current: int = 0
 
-    @property
-    def current(self) -> int:
-        return max(self.versions, default=0)
+    def add(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.current += 1
+        meta = {
+            "created_time": _now(),
+            "custom_metadata": None,
+            "deletion_time": "",
+            "destroyed": False,
+            "version": self.current,
+        }
+        self.versions[self.current], self.meta[self.current] = data, meta
+        for old in sorted(self.versions)[:-MAX_VERSIONS]:
+            del self.versions[old], self.meta[old]
+        return meta
 
 
 class FakeKv:
@@ -119,24 +149,25 @@ class FakeKv:
             version = int(query.get("version", ["0"])[0]) or (secret.current if secret else 0)
             if secret is None or version not in secret.versions:
                 raise VaultHTTPError(404)
-            return 200, {
-                "data": {"data": secret.versions[version], "metadata": secret.meta[version]}
-            }
+            meta = secret.meta[version]
+            if meta["deletion_time"]:
+                raise VaultHTTPError(404, data={"data": None, "metadata": meta})
+            return 200, {"data": {"data": secret.versions[version], "metadata": meta}}
         if kind == "data" and method in {"POST", "PUT"}:
+            data = body.get("data")
+            if data is None:
+                raise VaultHTTPError(400, "no data provided")
+            if not isinstance(data, dict):
+                raise VaultHTTPError(400, 'error converting input for field "data"')
             cas = (body.get("options") or {}).get("cas")
-            current = secret.current if secret else 0
-            if cas is not None and int(cas) != current:
+            if cas is not None and int(cas) != (secret.current if secret else 0):
                 raise VaultHTTPError(400, CAS_MISMATCH)
             secret = self.secrets.setdefault(key, KvSecret())
-            meta = {
-                "created_time": _now(),
-                "custom_metadata": None,
-                "deletion_time": "",
-                "destroyed": False,
-                "version": current + 1,
-            }
-            secret.versions[current + 1], secret.meta[current + 1] = dict(body["data"]), meta
-            return 200, {"data": meta}
+            return 200, {"data": secret.add(dict(data))}
+        if kind == "data" and method == "DELETE":  # soft delete of the latest version
+            if secret is not None and secret.current in secret.meta:
+                secret.meta[secret.current]["deletion_time"] = _now()
+            return 204, None
         if kind == "metadata" and method == "LIST":
             return self._kv_list(ns, mount, sub)
         if kind == "metadata" and method == "GET":
@@ -145,7 +176,7 @@ class FakeKv:
             return 200, {
                 "data": {
                     "current_version": secret.current,
-                    "oldest_version": min(secret.versions),
+                    "oldest_version": min(secret.versions) if secret.current > 1 else 0,
                     "created_time": secret.created,
                     "updated_time": _now(),
                     "max_versions": 0,
@@ -185,8 +216,10 @@ class FakeTransit:
         raw_ctx = body.get("context")
         context = base64.b64decode(raw_ctx) if raw_ctx else None
         if kind == "keys" and action == "" and method in {"POST", "PUT"}:
-            self.keys.setdefault((ns, name), TransitKey(derived=bool(body.get("derived"))))
-            return 204, None
+            created = self.keys.setdefault(
+                (ns, name), TransitKey(derived=bool(body.get("derived")))
+            )
+            return 200, {"data": _key_info(name, created)}
         if kind == "encrypt" and key is None:  # Vault upserts on encrypt
             key = self.keys.setdefault((ns, name), TransitKey(derived=context is not None))
         if key is None:
@@ -202,13 +235,13 @@ class FakeTransit:
         if kind == "keys" and method == "GET":
             return 200, {"data": _key_info(name, key)}
         if kind == "encrypt":
-            ciphertext = key.encrypt(base64.b64decode(body["plaintext"]), context)
+            ciphertext = key.encrypt(base64.b64decode(body.get("plaintext") or ""), context)
             return 200, {"data": {"ciphertext": ciphertext, "key_version": key.latest}}
         if kind == "decrypt":
-            plaintext = key.decrypt(body["ciphertext"], context)
+            plaintext = key.decrypt(body.get("ciphertext"), context)
             return 200, {"data": {"plaintext": base64.b64encode(plaintext).decode()}}
         if kind == "rewrap":
-            ciphertext = key.encrypt(key.decrypt(body["ciphertext"], context), context)
+            ciphertext = key.encrypt(key.decrypt(body.get("ciphertext"), context), context)
             return 200, {"data": {"ciphertext": ciphertext, "key_version": key.latest}}
         raise VaultHTTPError(405, "unsupported operation")
 

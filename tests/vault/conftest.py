@@ -1,4 +1,5 @@
-"""Fixtures for the local credential store tests: a SQLite file, keyrings, a store."""
+"""Fixtures for the vault tests: a SQLite file, keyrings, a local store, and the real OpenBao
+server (one per session) with a fresh corner of it per test."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tests.fakes.openbao import OpenBao, VaultTarget
 from vault import LocalCredentialStore, LocalKeyring, init_local_keyring, make_engine
 
 SECRETS = {
@@ -16,6 +18,24 @@ SECRETS = {
     "webhook_secret": "whsec_s3cr3t-CANARY-\u00e9\u6f22",
 }
 """Test secrets; the hygiene test asserts none of these is ever logged or printed."""
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
+    """A real OpenBao dev server for the whole session, stopped whatever happens."""
+    server = OpenBao(tmp_path_factory.mktemp("openbao"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def target(openbao: OpenBao) -> Iterator[VaultTarget]:
+    """This test's KV prefix and Transit key on the shared server (left sealed: unsealed)."""
+    yield VaultTarget(openbao)
+    if not openbao.healthy():
+        openbao.unseal()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError, DecryptionError
-from tests.fakes.vault_server import VaultTarget, vault_target
+from tests.fakes.openbao import VaultTarget
 from tests.vault.conftest import SECRETS, raw_row, update_row
 from vault import (
     HashiCorpStore,
@@ -21,12 +20,6 @@ from vault import (
     rotate,
     store_from_env,
 )
-
-
-@pytest.fixture
-def target() -> Iterator[VaultTarget]:
-    with vault_target() as t:
-        yield t
 
 
 def _transit_env(target: VaultTarget) -> dict[str, str]:

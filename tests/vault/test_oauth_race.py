@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, FakeOAuthServer
-from tests.fakes.vault_server import ROOT_TOKEN, FakeVault
+from tests.fakes.openbao import VaultTarget
 from vault import (
     ConnectionLock,
     CredentialStore,
@@ -31,7 +31,6 @@ from vault import (
     OAuthToken,
     SqlConnectionLock,
     ThreadConnectionLock,
-    VaultSettings,
     init_local_keyring,
     load_token,
     make_engine,
@@ -46,12 +45,6 @@ WORKERS = 4
 def provider() -> Iterator[FakeOAuthServer]:
     with FakeOAuthServer(delay=0.2) as server:  # holds each refresh open so workers overlap
         yield server
-
-
-@pytest.fixture
-def fake_vault() -> Iterator[FakeVault]:
-    with FakeVault() as vault:
-        yield vault
 
 
 def seed_expired(store: CredentialStore, provider: FakeOAuthServer) -> OAuthToken:
@@ -150,9 +143,9 @@ def test_threads_on_the_local_store(
 
 
 def test_threads_on_hashicorp_with_a_postgres_lock(
-    postgres_url: str, fake_vault: FakeVault, provider: FakeOAuthServer
+    postgres_url: str, target: VaultTarget, provider: FakeOAuthServer
 ) -> None:
-    store = HashiCorpStore(VaultSettings(addr=fake_vault.url, token=SecretStr(ROOT_TOKEN)))
+    store = HashiCorpStore(target.settings())  # the real OpenBao server's KV v2
     seed_expired(store, provider)
     engine = make_engine(postgres_url)
     try:

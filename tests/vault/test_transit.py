@@ -1,26 +1,19 @@
-"""TransitKeyWrapper with the real hvac client against the fake (or a real) Vault Transit."""
+"""TransitKeyWrapper with the real hvac client against a real OpenBao server's Transit engine."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError, DecryptionError, KeyNotFoundError
-from tests.fakes.vault_server import VaultTarget, vault_target
+from tests.fakes.openbao import VaultTarget
 from vault import LocalCredentialStore, TransitKeyWrapper, WrappedKey, rotate
 
 AAD = b"canonry:v1|tenant=acme|connection=stripe-1"
 OTHER_AAD = b"canonry:v1|tenant=globex|connection=stripe-1"
-
-
-@pytest.fixture
-def target() -> Iterator[VaultTarget]:
-    with vault_target() as t:
-        yield t
 
 
 @pytest.fixture
@@ -135,3 +128,53 @@ def test_local_store_with_transit_wrapping_survives_rotation(
     assert store.key_usage() == {f"{target.transit_key}:v2": 3}
     for n in range(3):
         assert store.get("acme", f"conn-{n}")["api_key"].get_secret_value() == f"sk_transit_{n}"
+
+
+def test_rotate_rewrap_then_min_decryption_version_retires_old_versions(
+    target: VaultTarget, vault_engine: Engine
+) -> None:
+    wrapper = TransitKeyWrapper(target.settings())
+    store = LocalCredentialStore(vault_engine, wrapper)
+    store.put("acme", "old", {"api_key": "sk_v1"})
+    assert rotate(store).rewrapped == 1  # now under v2
+    store.put("acme", "new", {"api_key": "sk_v2"})
+    wrapper.client.call(
+        "transit/keys",
+        lambda c: c.secrets.transit.update_key_configuration(
+            name=target.transit_key, min_decryption_version=2, mount_point="transit"
+        ),
+    )
+    assert store.get("acme", "old")["api_key"].get_secret_value() == "sk_v1"
+    assert store.get("acme", "new")["api_key"].get_secret_value() == "sk_v2"
+    assert wrapper.ensure_key()["min_decryption_version"] == 2
+
+
+def test_a_short_ciphertext_is_a_terminal_decryption_error(wrapper: TransitKeyWrapper) -> None:
+    """Vault answers 400 to garbage; Canonry must not call that retryable."""
+    wrapped = wrapper.wrap(os.urandom(32), AAD)
+    short = replace(wrapped, blob=b"vault:v1:AAAA")
+    with pytest.raises(DecryptionError) as info:
+        wrapper.unwrap(short, AAD)
+    assert not info.value.retryable
+
+
+def test_a_wrong_transit_mount_is_a_configuration_error(target: VaultTarget) -> None:
+    wrapper = TransitKeyWrapper(target.settings(transit_mount="no-transit-here"))
+    with pytest.raises(ConfigurationError, match="CANONRY_VAULT_TRANSIT_MOUNT"):
+        wrapper.wrap(os.urandom(32), AAD)
+
+
+def test_the_minimal_transit_policy_is_enough(target: VaultTarget, vault_engine: Engine) -> None:
+    from pydantic import SecretStr
+
+    from vault import minimal_policy
+
+    hcl = minimal_policy(
+        prefix=target.prefix, transit_mount="transit", transit_key=target.transit_key, rotate=True
+    )
+    role_id, secret_id = target.approle(hcl, token_no_default_policy=True)
+    settings = target.settings(token=None, role_id=role_id, secret_id=SecretStr(secret_id))
+    store = LocalCredentialStore(vault_engine, TransitKeyWrapper(settings))
+    store.put("acme", "least", {"api_key": "sk_least"})
+    assert rotate(store).rewrapped == 1
+    assert store.get("acme", "least")["api_key"].get_secret_value() == "sk_least"

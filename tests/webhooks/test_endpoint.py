@@ -33,7 +33,7 @@ async def test_a_signed_stripe_event_is_stored_enqueued_then_acknowledged(env: E
     assert response.headers["x-request-id"]
     [ref] = env.enqueue.refs
     with env.engine.connect() as conn:
-        item = get_item(conn, ref.id)
+        item = get_item(conn, ref.id, tenant="acme")
         listed = list_items(conn, "acme", status="received")
     assert item is not None
     assert [i.id for i in listed] == [item.id]

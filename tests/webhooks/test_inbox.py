@@ -61,8 +61,8 @@ def test_insert_skips_what_is_already_stored(engine_and_connection: tuple[sa.Eng
         assert insert_items(conn, []) == []
     with engine.connect() as conn:
         newest = list_items(conn, "acme")
-        stored = get_item(conn, first[0].id)
-        assert get_item(conn, again[0].id) is None
+        stored = get_item(conn, first[0].id, tenant="acme")
+        assert get_item(conn, again[0].id, tenant="acme") is None
         assert list_items(conn, "other-tenant") == []
         assert list_items(conn, "acme", status="done") == []
         assert [i.vendor_event_id for i in list_items(conn, "acme", limit=2)] == ["evt_3", "evt_2"]

@@ -22,10 +22,10 @@ from webhooks.jobs._tables import utcnow
 __all__ = ["dead_letters", "purge", "replay", "running_items", "succeeded_handlers"]
 
 
-def _item(engine: Engine, item_id: str, tenant: str | None) -> InboxItem:
+def _item(engine: Engine, item_id: str, tenant: str) -> InboxItem:
     with engine.connect() as conn:
-        item = get_item(conn, item_id)
-    if item is None or (tenant is not None and item.tenant != tenant):
+        item = get_item(conn, item_id, tenant=tenant)
+    if item is None:
         raise NotFoundInRegistry(
             f"no webhook item {item_id!r}", hint="list items with `canonry webhooks list`"
         )
@@ -73,10 +73,9 @@ def succeeded_handlers(engine: Engine, item_id: str, schema: str | None = None) 
     return sorted(done)
 
 
-def replay(
-    engine: Engine, item_id: str, *, tenant: str | None = None, schema: str | None = None
-) -> str:
-    """Process item ``item_id`` again as a new job ``{item_id}:replay:{n}``; return its id.
+def replay(engine: Engine, item_id: str, *, tenant: str, schema: str | None = None) -> str:
+    """Process ``tenant``'s item ``item_id`` again as a new job ``{item_id}:replay:{n}``;
+    return its id. Another tenant's item is ``NotFoundInRegistry``.
 
     Handlers known to have succeeded for the item (``succeeded_handlers``) are skipped;
     the others run with the same idempotency keys as before. The stale check is skipped:

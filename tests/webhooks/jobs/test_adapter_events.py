@@ -118,7 +118,7 @@ def test_a_crashing_hook_or_a_vanished_object_fails_or_notes_the_item(
     statuses = jobs_env.wait(ids)
     assert statuses[ids[0]] == "failed"
     with jobs_env.engine.connect() as conn:
-        item = get_item(conn, ids[0])
+        item = get_item(conn, ids[0], tenant="acme")
     error = (item.last_error if item else None) or ""
     assert "PluginError" in error
     assert "webhook_event" in error

@@ -30,7 +30,7 @@ def test_a_job_whose_handlers_all_succeed_records_no_step(jobs_env: JobsEnv) -> 
     assert jobs_env.wait([item]) == {item: "done"}
     assert _steps(jobs_env, item) == []
     with jobs_env.engine.connect() as conn:
-        stored = get_item(conn, item)
+        stored = get_item(conn, item, tenant="acme")
     assert stored is not None
     assert stored.attempts == 2
 

@@ -67,11 +67,11 @@ def test_an_outcome_is_recorded_once_when_two_runs_of_a_job_finish(jobs_env: Job
     [item_id] = jobs_env.deliver(stripe_event("customer.updated", "cus_twice", now_s()))
     assert jobs_env.wait([item_id]) == {item_id: "done"}
     with jobs_env.engine.connect() as conn:
-        item = get_item(conn, item_id)
+        item = get_item(conn, item_id, tenant="acme")
     assert item is not None
     assert finish(jobs_env.engine, item, InboxStatus.DEAD, error="late run", attempts=3) is False
     with jobs_env.engine.connect() as conn:
-        after = get_item(conn, item_id)
+        after = get_item(conn, item_id, tenant="acme")
     assert after is not None
     assert (after.status, after.last_error, after.attempts) == (item.status, None, item.attempts)
 
@@ -108,13 +108,13 @@ def test_a_job_resumed_after_a_handler_finished_still_counts_its_attempts(
     DBOS._recover_pending_workflows(["test-worker"])  # resumed: its first pass runs again
     assert jobs_env.wait([item]) == {item: "done"}
     with jobs_env.engine.connect() as conn:
-        found = get_item(conn, item)
+        found = get_item(conn, item, tenant="acme")
     release.set()
     assert found is not None
     assert found.attempts == 2  # first + second, counted by the run that finished
     assert DBOS.retrieve_workflow(item).get_result() == "processed"
     with jobs_env.engine.connect() as conn:
-        after = get_item(conn, item)
+        after = get_item(conn, item, tenant="acme")
     assert after is not None
     assert (after.status, after.attempts) == (InboxStatus.DONE, 2)  # the parked run adds none
 

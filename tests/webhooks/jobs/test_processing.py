@@ -103,7 +103,7 @@ def test_a_failing_handler_is_retried_until_it_succeeds(jobs_env: JobsEnv) -> No
     with jobs_env.engine.connect() as conn:
         from webhooks import get_item
 
-        stored = get_item(conn, item)
+        stored = get_item(conn, item, tenant="acme")
     assert stored is not None
     assert stored.attempts == 3
     assert stored.last_error is None
