@@ -1,7 +1,7 @@
 """Tenant scope of the store's SQL: PostgreSQL row-level security and dialect upserts.
 
 On PostgreSQL, the store's tables refuse every row whose tenant is not the session's
-``canonry.tenant`` setting (policies created by migration 0006, forced for the owner too);
+``canonry.tenant`` setting (policies created by migration 0005, forced for the owner too);
 ``scope_tenant`` sets it for the current transaction only (``set_config(..., true)``), so a
 pooled connection never carries a tenant into the next transaction. On SQLite the same
 isolation comes from the one query layer: every statement filters on the tenant.

@@ -4,8 +4,8 @@ On PostgreSQL the store's tables get row-level security (forced, so the table ow
 subject to it too): a session sees and writes only the rows of the tenant it set in
 ``canonry.tenant``.
 
-Revision ID: 0006
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
