@@ -12,6 +12,8 @@ import pytest
 
 from plugins.fakes import vendor_fixture
 
+pytest_plugins = ("tests.harness.plugin", "pytester")
+
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "CANONRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
