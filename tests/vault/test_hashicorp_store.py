@@ -7,7 +7,6 @@ set (cases that need to seal Vault or set up policies/AppRole skip there).
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +19,7 @@ from canonical import (
     NotFoundInRegistry,
     VaultUnavailableError,
 )
+from plugins.fakes import unused_port
 from tests.fakes.vault_server import VaultTarget, vault_target
 from vault import CredentialRef, HashiCorpStore
 
@@ -148,9 +148,7 @@ def test_token_without_policy_for_the_path_is_forbidden(target: VaultTarget) -> 
 
 
 def test_unreachable_vault_names_vault_addr_not_the_token(target: VaultTarget) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     store = HashiCorpStore(target.settings(addr=f"http://127.0.0.1:{port}", timeout=2.0))
     with pytest.raises(VaultUnavailableError, match="VAULT_ADDR") as info:
         store.get("acme", "x")
