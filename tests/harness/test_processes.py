@@ -12,6 +12,8 @@ import pytest
 
 from tests.harness import Processes, alive
 
+pytestmark = pytest.mark.slow  # starts processes (pip, interpreters)
+
 # A leader that ignores SIGTERM, starts a grandchild (which ignores it too), says both pids.
 STUBBORN = """
 import signal, subprocess, sys, time

@@ -14,6 +14,8 @@ from plugins import load_adapters
 from tests.harness import Processes
 from tests.plugins.example import EXAMPLE, PACKAGE, install_example, installed
 
+pytestmark = pytest.mark.slow  # starts processes (pip, interpreters)
+
 SUITE_TESTS = (
     "TestAcmeContract::test_resume_from_cursor[customers] PASSED",
     "TestAcmeContract::test_resume_from_cursor[invoices] PASSED",
@@ -91,7 +93,6 @@ def test_the_running_environment_never_sees_the_example(
     assert "'stripe'" in done.stdout  # the same discovery does find installed adapters
 
 
-@pytest.mark.slow
 def test_the_example_plugins_own_suite_and_the_contract_kit_pass(processes: Processes) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CANONRY_"))}
     done = processes.run(

@@ -179,9 +179,7 @@ def _process_worker(db_url: str, key_file: str, token_url: str, barrier, queue) 
     engine.dispose()
 
 
-def race_processes(
-    db_url: str, key_file: Path, token_url: str, processes: Processes
-) -> list[str]:
+def race_processes(db_url: str, key_file: Path, token_url: str, processes: Processes) -> list[str]:
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()
     procs = [

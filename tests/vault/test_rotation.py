@@ -124,6 +124,7 @@ _CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_transaction_then_resume(
     tmp_path: Path, key_file: Path, processes: Processes
 ) -> None:
