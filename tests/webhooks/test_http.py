@@ -33,7 +33,7 @@ def server(env: Env) -> Iterator[str]:
         time.sleep(0.01)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
-    thread.join(10)
+    thread.join(120)
     sock.close()
 
 

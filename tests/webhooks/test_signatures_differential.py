@@ -50,6 +50,7 @@ def _accepts(fn: object, *args: object, **kwargs: object) -> bool:
     return result is not False  # hubspot's is_valid answers False instead of raising
 
 
+@pytest.mark.slow
 @DIFF
 @given(body=bodies, secret=secrets_, mode=tamper)
 def test_stripe_agrees_with_stripe_python(body: bytes, secret: str, mode: str) -> None:

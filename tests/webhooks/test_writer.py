@@ -41,7 +41,7 @@ class SlowThenPicky:
     def __call__(self, conn: sa.Connection, refs: list[InboxItemRef]) -> None:
         if not self.batches:
             self.first.set()
-            self.release.wait(30)
+            self.release.wait(120)
         self.batches.append(len(refs))
         if any(r.vendor_event_type == "boom" for r in refs):
             raise RuntimeError("enqueue refused")
@@ -53,14 +53,14 @@ def test_one_bad_delivery_does_not_fail_the_others_in_its_batch(env: Env) -> Non
 
     async def run() -> list[set[str] | BaseException]:
         first = asyncio.ensure_future(writer.write([_item(env, "evt_0")]))
-        assert await asyncio.to_thread(enqueue.first.wait, 30)
+        assert await asyncio.to_thread(enqueue.first.wait, 120)
         rest = [
             asyncio.ensure_future(writer.write([_item(env, "evt_1")])),
             asyncio.ensure_future(writer.write([_item(env, "evt_2", "boom")])),
             # evt_1 also earlier
             asyncio.ensure_future(writer.write([_item(env, "evt_3"), _item(env, "evt_1")])),
         ]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while writer._queue.qsize() < 3:  # all three are waiting behind the held batch
             assert time.monotonic() < deadline, "the deliveries never reached the writer"
             await asyncio.sleep(0.005)

@@ -40,7 +40,7 @@ def test_an_expired_value_is_rebuilt_by_one_thread_while_the_others_use_it() -> 
         calls.append(1)
         if len(calls) == 2:
             rebuilding.set()
-            release.wait(30)
+            release.wait(120)
         return len(calls)
 
     assert context._cached(("k",), build) == 1
@@ -49,11 +49,11 @@ def test_an_expired_value_is_rebuilt_by_one_thread_while_the_others_use_it() -> 
     rebuilder = threading.Thread(target=lambda: rebuilt.append(context._cached(("k",), build)))
     rebuilder.start()
     try:
-        assert rebuilding.wait(30)  # the rebuild is under way
+        assert rebuilding.wait(120)  # the rebuild is under way
         assert context._cached(("k",), build) == 1  # the old value, without waiting
     finally:
         release.set()
-        rebuilder.join(30)
+        rebuilder.join(120)
     assert rebuilt == [2]
     assert calls == [1, 1]
     assert context._cached(("k",), build) == 2
