@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 _LEFT_KEY = pytest.StashKey[list[str]]()
+SWEEP_GRACE = 5.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,8 +65,13 @@ def processes(_no_process_outlives_its_test: None) -> Iterator[Processes]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """After every fixture's teardown: kill and report what still carries our marker."""
-    left = marked(os.environ.get(RUN_MARKER, "-"))
+    """After every fixture's teardown: kill and report what still carries our marker.
+    Processes that are ending already (SIGKILLed by a teardown a moment ago) get a few
+    seconds to disappear first."""
+    run_id = os.environ.get(RUN_MARKER, "-")
+    deadline = time.monotonic() + SWEEP_GRACE
+    while (left := marked(run_id)) and time.monotonic() < deadline:
+        time.sleep(0.1)
     if not left:
         return
     end(left)

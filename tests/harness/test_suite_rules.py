@@ -4,6 +4,7 @@ no process started except through the ``processes`` fixture, no hypothesis deadl
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,14 @@ CLOCKS = {
 STARTERS = {("subprocess", "Popen"), ("os", "fork"), ("os", "spawnv"), ("os", "system")}
 
 
+@functools.cache
+def _parsed() -> tuple[tuple[Path, ast.Module], ...]:
+    paths = sorted(TESTS.rglob("*.py"))
+    return tuple((path, ast.parse(path.read_text(), filename=str(path))) for path in paths)
+
+
 def _sources() -> Iterator[tuple[Path, ast.Module]]:
-    for path in sorted(TESTS.rglob("*.py")):
-        yield path, ast.parse(path.read_text(), filename=str(path))
+    yield from _parsed()
 
 
 def _calls(node: ast.AST, names: set[tuple[str, str]]) -> Iterator[ast.Call]:
