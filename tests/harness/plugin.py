@@ -2,7 +2,9 @@
 
 - ``processes``: the fixture that starts a test's processes and ends them all in teardown.
 - A per-test guard: a child of the pytest process that a test started and left running
-  fails that test's teardown and is killed.
+  fails that test's teardown and is killed. Children that existed before the test (of
+  session- or module-scoped fixtures, set up before it) are not its own and are left
+  alone; such fixtures end their processes in their own teardown.
 - A session guard: at the end of the run, any process still carrying this run's marker
   in its environment (a grandchild that outlived its parent included) is killed, listed,
   and the run fails.
