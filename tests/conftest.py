@@ -9,8 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from plugins.fakes import vendor_fixture
+
+pytest_plugins = ("tests.harness.plugin", "pytester")
+
+# No per-example deadline anywhere: on a loaded machine an example may take any time, and a
+# deadline would fail it (or call it Flaky) for the machine's speed, not for its result.
+settings.register_profile("canonry", deadline=None, print_blob=True)
+settings.load_profile("canonry")
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(

@@ -15,6 +15,7 @@ holds the response until the server closes, which makes a client's read time out
 from __future__ import annotations
 
 import json as jsonlib
+import random
 import socket
 import threading
 from collections import deque
@@ -175,9 +176,30 @@ def _make_handler(server: LoopbackHTTPServer) -> type[BaseHTTPRequestHandler]:
     return _Handler
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as limits:
+            low, high = (int(v) for v in limits.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return low, high
+
+
 def unused_port() -> int:
-    """A loopback port with nothing listening on it (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    """A loopback port with nothing listening on it (connection refused), to listen on later.
+
+    It lies below the kernel's ephemeral range, so no outgoing connection on the machine is
+    given it meanwhile, and a connect to it cannot meet itself (a loopback connect to a free
+    ephemeral port can be handed that same port as its source: a "simultaneous open").
+    """
+    low, _ = _ephemeral_ports()
+    pick = random.SystemRandom()
+    for _ in range(200):
+        port = pick.randrange(20000, low) if low > 21000 else pick.randrange(1024, low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or lingering in TIME_WAIT
+        return port
+    raise OSError("no unused loopback port below the ephemeral range")

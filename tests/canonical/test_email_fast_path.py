@@ -36,6 +36,7 @@ def _library(value: str) -> str | None:
         return None
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(value=st.one_of(addresses, noise))
 def test_fast_path_accepts_only_what_the_library_accepts_and_normalises_alike(value: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -22,6 +21,8 @@ from typing import Any
 
 import hvac
 import requests
+
+from tests.harness import Processes
 
 __all__ = ["ROOT_TOKEN", "OpenBao", "RecordingSession", "VaultTarget"]
 
@@ -63,6 +64,7 @@ class OpenBao:
         self.workdir = workdir
         self.log_path = workdir / "bao.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._owner = Processes(grace=15)
         self.addr = ""
         self.unseal_key = ""
 
@@ -84,9 +86,7 @@ class OpenBao:
         ]  # fmt: skip
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.workdir)}
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
+            self.process = self._owner.start(args, stdout=log, stderr=subprocess.STDOUT, env=env)
 
     def _wait_healthy(self) -> bool:
         deadline = time.monotonic() + _START_DEADLINE
@@ -135,15 +135,8 @@ class OpenBao:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+        self.process = None
+        self._owner.close()
 
 
 class RecordingSession(requests.Session):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.harness import Processes
 from tests.plugins.example import REPO
 
 SUITE = """
@@ -27,21 +29,20 @@ class TestDuplicating(TestHealthy):
 """
 
 
+@pytest.mark.slow
 def test_a_subclass_runs_every_contract_test_and_fails_only_the_broken_rule(
-    tmp_path: Path,
+    tmp_path: Path, processes: Processes
 ) -> None:
     (tmp_path / "test_kit_suite.py").write_text(SUITE)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "CANONRY_"))}
     env["PYTHONPATH"] = str(REPO)
 
-    done = subprocess.run(
+    done = processes.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-W", "error"],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
         text=True,
-        timeout=240,
-        check=False,
+        timeout=300,
     )
 
     outcomes = dict(

@@ -119,6 +119,7 @@ def test_diff_usage_errors(tmp_path: Path) -> None:
     assert "'latest' is not MAJOR.MINOR.PATCH" in bad_name.stderr
 
 
+@pytest.mark.slow
 def test_as_a_real_process(tmp_path: Path) -> None:
     def canonry(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from subprocess import DEVNULL
 
 import pytest
 
 from registry import Registry
+from tests.harness import Processes
 from tests.registry.conftest import API_KEY
 from tests.registry.fake_adapter import FakeAPI
 
@@ -46,6 +48,7 @@ def setup_connection(env: dict[str, str], api: FakeAPI, page_size: int) -> None:
     assert added.returncode == 0, added.stderr
 
 
+@pytest.mark.slow
 def test_exit_codes_as_a_subprocess(cli_env: dict[str, str], fake_api: FakeAPI) -> None:
     setup_connection(cli_env, fake_api, 100)
     listed = cli(cli_env, "connections", "list", "--json")
@@ -68,50 +71,65 @@ def checkpointed_offset(url: str) -> int:
     return int((state.consumer_state or {}).get("offset", 0))
 
 
-def kill_when_grown(proc: subprocess.Popen[bytes], out: Path, past: int) -> bool:
-    """SIGKILL ``proc`` as soon as ``out`` grows past ``past`` bytes; False if it ended."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if out.exists() and out.stat().st_size > past:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return True
-        time.sleep(0.0005)
-    proc.wait()
-    return False
+def _until(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
+    """Wait for ``condition`` while ``proc`` runs (120 s at most: a loaded machine is slow)."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert proc.poll() is None, f"the sync ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} within 120 s"
+        time.sleep(0.001)
+
+
+def _size(out: Path) -> int:
+    return out.stat().st_size if out.exists() else 0
+
+
+def kill_when_grown(
+    processes: Processes, proc: subprocess.Popen[bytes], out: Path, past: int
+) -> None:
+    """SIGKILL ``proc`` as soon as ``out`` grows past ``past`` bytes: wherever it is."""
+    _until(lambda: _size(out) > past, proc, f"output past {past} bytes")
+    processes.kill(proc)
+
+
+def kill_between_write_and_checkpoint(
+    processes: Processes, proc: subprocess.Popen[bytes], out: Path, url: str
+) -> None:
+    """SIGKILL ``proc`` after it wrote records it has not checkpointed yet, for certain:
+    this test holds SQLite's write lock, so no checkpoint can commit meanwhile (the sync
+    waits for it, up to its 30 s busy timeout) while the sink writes and flushes a page."""
+    start = _size(out)
+    _until(lambda: _size(out) > start, proc, "output")  # the sync is under way
+    lock = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        committed = checkpointed_offset(url)  # cannot move while the lock is held
+        _until(lambda: _size(out) > committed, proc, "records past the checkpoint")
+        processes.kill(proc)
+    finally:
+        lock.close()
 
 
 @pytest.mark.slow
 def test_sync_killed_with_sigkill_resumes_exactly_once(
-    cli_env: dict[str, str], slow_api: FakeAPI, tmp_path: Path
+    cli_env: dict[str, str], slow_api: FakeAPI, tmp_path: Path, processes: Processes
 ) -> None:
     setup_connection(cli_env, slow_api, 200)
+    url = cli_env["CANONRY_DATABASE_URL"]
     out = tmp_path / "customers.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "registry.cli",
-        "sync",
-        "billing",
-        "customers",
-        "--out",
-        str(out),
-    ]
-    kills = mid_page = 0
-    while kills < 5 and (mid_page < 1 or kills < 2):
-        size = out.stat().st_size if out.exists() else 0
-        proc = subprocess.Popen(
-            command, env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        if not kill_when_grown(proc, out, size + 100_000):
-            break
-        kills += 1
-        offset = checkpointed_offset(cli_env["CANONRY_DATABASE_URL"])
-        on_disk = out.stat().st_size
+    command = [sys.executable, "-m", "registry.cli", "sync", "billing", "customers"]
+    command += ["--out", str(out)]
+    for kill in ("anywhere", "mid-page", "anywhere"):
+        proc = processes.start(command, env=cli_env, stdout=DEVNULL, stderr=DEVNULL)
+        if kill == "anywhere":
+            kill_when_grown(processes, proc, out, _size(out) + 100_000)
+        else:
+            kill_between_write_and_checkpoint(processes, proc, out, url)
+        assert proc.returncode == -signal.SIGKILL
+        offset, on_disk = checkpointed_offset(url), _size(out)
         assert on_disk >= offset  # nothing checkpointed was lost
-        mid_page += on_disk > offset  # records written after the last checkpoint
-    assert kills >= 2
-    assert mid_page >= 1, "no kill landed between a write and its checkpoint"
+        if kill == "mid-page":
+            assert on_disk > offset  # records written after the last checkpoint
 
     finished = cli(cli_env, "sync", "billing", "customers", "--out", str(out))
     assert finished.returncode == 0, finished.stderr

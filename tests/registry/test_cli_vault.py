@@ -157,6 +157,7 @@ def test_hashicorp_backend_is_refused_clearly(
     assert "CANONRY_VAULT selects 'hashicorp'" in err
 
 
+@pytest.mark.slow
 def test_subprocess_rotate_and_status(env: dict[str, str], tmp_path: Path) -> None:
     _seed(env, 2)
     script = Path(sys.executable).with_name("canonry")

@@ -73,6 +73,7 @@ def test_sqlite_engine_settings(tmp_path: Path) -> None:
         create_engine("mysql://u@h/db")
 
 
+@pytest.mark.slow
 def test_cli_help_does_not_import_sqlalchemy() -> None:
     code = "import sys, registry.cli; print('sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,7 +9,6 @@ records the committed cursor covers, and resuming completes the replica once.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from registry import Registry, create_engine
+from tests.harness import Processes
 from tests.registry.conftest import migrate
 from tests.registry.store_vendor import VENDORS, Vendor, VendorAdapter
 from vault import LocalCredentialStore, LocalKeyring
@@ -89,23 +89,14 @@ def _registry(url: str, key_file: Path) -> Iterator[Registry]:
         engine.dispose()
 
 
-def _kill_at(url: str, key_file: Path, stop_at: int, where: str) -> None:
+def _kill_at(processes: Processes, url: str, key_file: Path, stop_at: int, where: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     script = CHILD.format(records=RECORDS)
     args = [sys.executable, "-c", script, url, str(key_file), str(stop_at), where]
-    proc = subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"stopped"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+    proc = processes.start(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"stopped"
+    processes.kill(proc)
 
 
 def _covered(reg: Registry) -> set[str]:
@@ -124,10 +115,10 @@ def _covered(reg: Registry) -> set[str]:
     [(5, "between-objects"), (25, "between-objects"), (3, "in-checkpoint")],
 )
 def test_sigkill_never_separates_the_store_from_the_checkpoint(
-    setup: tuple[str, Path], stop_at: int, where: str
+    setup: tuple[str, Path], stop_at: int, where: str, processes: Processes
 ) -> None:
     url, key_file = setup
-    _kill_at(url, key_file, stop_at, where)
+    _kill_at(processes, url, key_file, stop_at, where)
     with _registry(url, key_file) as reg:
         stored = {r.remote_id for r in reg.records("customers", limit=1000)}
         assert stored == _covered(reg)

@@ -7,7 +7,6 @@ session's OpenBao dev server; sealing, namespaces and policies are the server's 
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from pydantic import SecretStr
@@ -19,6 +18,7 @@ from canonical import (
     NotFoundInRegistry,
     VaultUnavailableError,
 )
+from plugins.fakes import unused_port
 from tests.fakes.openbao import OpenBao, RecordingSession, VaultTarget
 from vault import CredentialRef, HashiCorpStore, minimal_policy
 
@@ -200,9 +200,7 @@ def test_a_wrong_namespace_is_a_configuration_error(target: VaultTarget) -> None
 
 
 def test_unreachable_vault_names_vault_addr_not_the_token(target: VaultTarget) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     store = HashiCorpStore(target.settings(addr=f"http://127.0.0.1:{port}", timeout=2.0))
     with pytest.raises(VaultUnavailableError, match="VAULT_ADDR") as info:
         store.get("acme", "x")

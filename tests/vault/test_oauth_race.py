@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, FakeOAuthServer
 from tests.fakes.openbao import VaultTarget
+from tests.harness import Processes
 from vault import (
     ConnectionLock,
     CredentialStore,
@@ -171,7 +172,7 @@ def _process_worker(db_url: str, key_file: str, token_url: str, barrier, queue) 
     engine.dispose()
 
 
-def race_processes(db_url: str, key_file: Path, token_url: str) -> list[str]:
+def race_processes(db_url: str, key_file: Path, token_url: str, processes: Processes) -> list[str]:
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()
     procs = [
@@ -180,6 +181,7 @@ def race_processes(db_url: str, key_file: Path, token_url: str) -> list[str]:
     ]
     for proc in procs:
         proc.start()
+        processes.adopt(proc)  # killed in teardown if the race never finishes
     outcomes = [queue.get(timeout=120) for _ in procs]
     for proc in procs:
         proc.join(timeout=30)
@@ -191,7 +193,11 @@ def race_processes(db_url: str, key_file: Path, token_url: str) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_two_processes_share_one_lock_and_store(
-    backend: str, tmp_path: Path, provider: FakeOAuthServer, request: pytest.FixtureRequest
+    backend: str,
+    tmp_path: Path,
+    provider: FakeOAuthServer,
+    request: pytest.FixtureRequest,
+    processes: Processes,
 ) -> None:
     db_url = (
         f"sqlite:///{tmp_path / 'race.db'}"
@@ -203,7 +209,7 @@ def test_two_processes_share_one_lock_and_store(
     try:
         store = LocalCredentialStore(engine, LocalKeyring.load(key_file))
         seed_expired(store, provider)
-        results = race_processes(db_url, key_file, provider.token_url)
+        results = race_processes(db_url, key_file, provider.token_url, processes)
         with httpx.Client(timeout=10) as http:
             assert_one_refresh_and_token_still_works(store, provider, results, http, 2)
     finally:

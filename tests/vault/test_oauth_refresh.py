@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from canonical import CredentialError, ReauthorizationRequired, TokenEndpointError
+from plugins.fakes import unused_port
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, FakeOAuthServer
 from vault import (
     CredentialStore,
@@ -185,9 +185,7 @@ def test_client_errors_are_terminal_and_name_the_code(local_store, provider, htt
 
 
 def test_unreachable_endpoint_is_retryable(local_store, http) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     token = OAuthToken(
         access_token=SecretStr("a"), refresh_token=SecretStr("r"), expires_at=T0 - timedelta(1)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError, CredentialError
+from tests.harness import Processes
 from tests.vault.conftest import raw_row, update_row
 from vault import (
     LocalCredentialStore,
@@ -124,29 +124,27 @@ _CHILD = textwrap.dedent(
 )
 
 
-def test_sigkill_mid_transaction_then_resume(tmp_path: Path, key_file: Path) -> None:
+@pytest.mark.slow
+def test_sigkill_mid_transaction_then_resume(
+    tmp_path: Path, key_file: Path, processes: Processes
+) -> None:
     url = f"sqlite:///{tmp_path / 'canonry.db'}"
     engine = make_engine(url)
     store = LocalCredentialStore(engine, LocalKeyring.load(key_file))
     expected = _fill(store, 10)
     old = store.wrapper.primary_key_id()
     # Batches of 3: two commit, the third has one UPDATE done when the child blocks.
-    child = subprocess.Popen(
+    child = processes.start(
         [sys.executable, "-c", _CHILD, url, str(key_file), "8"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        line = child.stdout.readline() if child.stdout else ""
-        assert line.strip() == "blocked", child.stderr.read() if child.stderr else ""
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        for stream in (child.stdout, child.stderr):
-            if stream:
-                stream.close()
+    assert child.stdout is not None
+    if child.stdout.readline().strip() != "blocked":
+        pytest.fail(f"the child did not block: {child.communicate(timeout=120)[1]}")
+    processes.kill(child)
     assert child.returncode == -signal.SIGKILL
     after = LocalCredentialStore(engine, LocalKeyring.load(key_file))
     new = after.wrapper.primary_key_id()

@@ -18,12 +18,15 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from plugins.fakes import unused_port
 from registry import create_engine
 from registry.cli import app as cli
+from tests.harness import Processes
 from tests.webhooks.conftest import RecordingEnqueue
 from webhooks import WebhookSettings, create_app, list_items
 
 REPO = Path(__file__).resolve().parents[2]
+WAIT = 120.0  # deadline of waits for a condition: generous, a loaded machine is only slower
 STRIPE = {"api_key": "sk_test_cli_3e1b", "webhook_secret": "whsec_cli_secret_8d2f"}
 HUBSPOT = {"access_token": "pat-na1-cli-77", "client_secret": "hubspot-cli-secret-5c"}
 runner = CliRunner()
@@ -51,27 +54,25 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live(cli_db: str) -> Iterator[tuple[str, RecordingEnqueue]]:
     enqueue = RecordingEnqueue()
     app = create_app(WebhookSettings(database_url=cli_db), enqueue=enqueue)
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound here: nobody can take the port before uvicorn starts
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT
     while not server.started:
-        assert time.monotonic() < deadline
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped"
         time.sleep(0.01)
     yield f"http://127.0.0.1:{port}", enqueue
     server.should_exit = True
-    thread.join(10)
+    thread.join(WAIT)
+    sock.close()
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_send_test_failures_say_what_to_do(live: tuple[str, RecordingEnqueue]) -
     assert "customer.* or invoice.*" in err
     code, _, err = canonry(*send, "nope", "--event", "invoice.paid", "--url", url)
     assert code == 3
-    nobody = f"http://127.0.0.1:{_port()}"
+    nobody = f"http://127.0.0.1:{unused_port()}"
     code, _, err = canonry(*send, "demo", "--event", "invoice.paid", "--url", nobody)
     assert code == 1
     assert "canonry serve" in err
@@ -121,49 +122,50 @@ def test_serve_refuses_a_public_url_without_scheme(cli_db: str) -> None:
 
 
 @pytest.mark.slow
-def test_quickstart_serve_then_send_test_is_processed(cli_db: str, tmp_path: Path) -> None:
+def test_quickstart_serve_then_send_test_is_processed(
+    cli_db: str, tmp_path: Path, processes: Processes
+) -> None:
     """The README's offline quickstart, as processes: serve (jobs in-process), send-test."""
-    port = _port()
+    port = unused_port()  # below the ephemeral range: no connection takes it meanwhile
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", serve)
-        send = subprocess.run(
-            [sys.executable, "-m", "registry.cli", "webhooks", "send-test", "demo",
-             "--event", "invoice.paid", "--url", f"http://127.0.0.1:{port}"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = processes.start(
+            [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        assert send.returncode == 0, send.stderr
-        assert "200" in send.stdout
-        status = _wait_processed(cli_db)
-    finally:
-        serve.send_signal(signal.SIGINT)
-        output = serve.communicate(timeout=30)[0].decode()
+    _wait_ready(f"http://127.0.0.1:{port}", serve)
+    send = processes.run(
+        [sys.executable, "-m", "registry.cli", "webhooks", "send-test", "demo",
+         "--event", "invoice.paid", "--url", f"http://127.0.0.1:{port}"],
+        env=env, text=True, timeout=120,
+    )  # fmt: skip
+    assert send.returncode == 0, send.stderr
+    assert "200" in send.stdout
+    status = _wait_processed(cli_db)
+    serve.send_signal(signal.SIGINT)  # Ctrl-C: a clean shutdown, exit status 130
+    assert serve.wait(timeout=WAIT) == 130
+    output = log.read_text()
     assert status == "done", output[-2000:]
     assert "jobs run in this process" in output
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         assert proc.poll() is None, "canonry serve exited"
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
-    pytest.fail("canonry serve did not become ready within 60 s")
+    pytest.fail(f"canonry serve did not become ready within {WAIT:.0f} s")
 
 
 def _wait_processed(url: str) -> str:
     engine = create_engine(url)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             with engine.connect() as conn:
                 items = list_items(conn, "default")

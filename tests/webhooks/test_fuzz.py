@@ -115,6 +115,7 @@ def send(env: Env) -> Iterator[Send]:
     assert all(seen.values()), seen
 
 
+@pytest.mark.slow
 @settings(
     max_examples=400,
     deadline=None,

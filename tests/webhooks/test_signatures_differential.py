@@ -9,6 +9,7 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
+import pytest
 import standardwebhooks
 import stripe
 from hubspot.exceptions import InvalidSignatureTimestampError
@@ -49,6 +50,7 @@ def _accepts(fn: object, *args: object, **kwargs: object) -> bool:
     return result is not False  # hubspot's is_valid answers False instead of raising
 
 
+@pytest.mark.slow
 @DIFF
 @given(body=bodies, secret=secrets_, mode=tamper)
 def test_stripe_agrees_with_stripe_python(body: bytes, secret: str, mode: str) -> None:
@@ -71,6 +73,7 @@ def test_stripe_agrees_with_stripe_python(body: bytes, secret: str, mode: str) -
 uris = st.from_regex(r"https://[a-z]{1,10}\.example\.com/[a-z0-9/_-]{0,20}", fullmatch=True)
 
 
+@pytest.mark.slow
 @DIFF
 @given(body=bodies, secret=secrets_, uri=uris, method=st.sampled_from(["POST", "GET"]), mode=tamper)
 def test_hubspot_v3_agrees_with_hubspot_client(
@@ -95,6 +98,7 @@ def test_hubspot_v3_agrees_with_hubspot_client(
     assert ours == (mode == "none")
 
 
+@pytest.mark.slow
 @DIFF
 @given(body=bodies, secret=secrets_, uri=uris, version=st.sampled_from(["v1", "v2"]), mode=tamper)
 def test_hubspot_legacy_agrees_with_hubspot_client(
@@ -114,6 +118,7 @@ def test_hubspot_legacy_agrees_with_hubspot_client(
     assert ours == theirs
 
 
+@pytest.mark.slow
 @DIFF
 @given(
     body=bodies,

@@ -30,16 +30,18 @@ def _item(env: Env, event: str, kind: str = "invoice.paid") -> NewInboxItem:
 
 
 class SlowThenPicky:
-    """Holds the first batch back (so the next deliveries pile up), refuses "boom" events."""
+    """Holds the first batch back until released (so the next deliveries pile up), refuses
+    "boom" events."""
 
     def __init__(self) -> None:
         self.batches: list[int] = []
         self.first = threading.Event()
+        self.release = threading.Event()
 
     def __call__(self, conn: sa.Connection, refs: list[InboxItemRef]) -> None:
         if not self.batches:
             self.first.set()
-            time.sleep(0.3)
+            self.release.wait(120)
         self.batches.append(len(refs))
         if any(r.vendor_event_type == "boom" for r in refs):
             raise RuntimeError("enqueue refused")
@@ -51,12 +53,18 @@ def test_one_bad_delivery_does_not_fail_the_others_in_its_batch(env: Env) -> Non
 
     async def run() -> list[set[str] | BaseException]:
         first = asyncio.ensure_future(writer.write([_item(env, "evt_0")]))
-        await asyncio.to_thread(enqueue.first.wait, 5)
+        assert await asyncio.to_thread(enqueue.first.wait, 120)
         rest = [
-            writer.write([_item(env, "evt_1")]),
-            writer.write([_item(env, "evt_2", "boom")]),
-            writer.write([_item(env, "evt_3"), _item(env, "evt_1")]),  # evt_1 also earlier
+            asyncio.ensure_future(writer.write([_item(env, "evt_1")])),
+            asyncio.ensure_future(writer.write([_item(env, "evt_2", "boom")])),
+            # evt_1 also earlier
+            asyncio.ensure_future(writer.write([_item(env, "evt_3"), _item(env, "evt_1")])),
         ]
+        deadline = time.monotonic() + 120
+        while writer._queue.qsize() < 3:  # all three are waiting behind the held batch
+            assert time.monotonic() < deadline, "the deliveries never reached the writer"
+            await asyncio.sleep(0.005)
+        enqueue.release.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 
     try:

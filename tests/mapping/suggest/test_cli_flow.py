@@ -51,6 +51,7 @@ def versions() -> dict[int, str]:
     return {v["version"]: v["status"] for v in json.loads(out)}
 
 
+@pytest.mark.slow  # ~2 s idle, the whole CLI flow
 def test_suggest_review_approve_activate_sync_and_roll_back(
     billing: str, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:

@@ -95,7 +95,7 @@ class JobsEnv:
             rows = conn.execute(sa.text("select id, status from canonry_webhook_inbox")).all()
         return {str(r[0]): str(r[1]) for r in rows}
 
-    def wait(self, ids: list[str], timeout: float = 30.0) -> dict[str, str]:
+    def wait(self, ids: list[str], timeout: float = 120.0) -> dict[str, str]:
         """Wait until every item in ``ids`` reached a final status; return the statuses."""
         deadline = time.monotonic() + timeout
         while True:

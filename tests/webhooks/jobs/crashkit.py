@@ -1,23 +1,30 @@
 """The crash tests' machinery: signed deliveries through the real endpoint while worker
-subprocesses are SIGKILLed and restarted; then the exactly-once audit."""
+subprocesses are SIGKILLed and restarted; then the exactly-once audit.
+
+Nothing here waits for an amount of time to pass. Every wait is for a condition, with a
+generous deadline, and the sender is fed on demand (``feed_until``), so a kill never waits
+for work that a fast worker already finished; a held worker's handlers pause between their
+run and their effect (``Worker.hold``), so a kill inside a handler is certain, not lucky.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import statistics
+import queue
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
+from tests.harness import Processes
 from tests.webhooks.jobs import crash_handlers
 from tests.webhooks.jobs.conftest import FINAL, JobsEnv, stripe_event
 from webhooks import WebhookSettings, create_app
@@ -26,15 +33,24 @@ from webhooks.signatures import sign_stripe
 
 REPO = Path(__file__).resolve().parents[3]
 SECRET = "whsec_x"
+WAIT = 120.0
+"""Deadline of every wait for a condition: generous, so a loaded machine only slows it."""
 
 
 @dataclass
 class Worker:
+    """One ``canonry worker`` process at a time, owned by the test's ``processes``."""
+
+    processes: Processes
     executor_id: str
     env: dict[str, str]
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
+
+    @property
+    def hold_file(self) -> Path:
+        return self.log.with_suffix(".hold")
 
     def start(self) -> None:
         command = [
@@ -42,36 +58,67 @@ class Worker:
             "--handlers", "tests.webhooks.jobs.crash_handlers",
             "--executor-id", self.executor_id, "--concurrency", "8", "--grace", "5",
         ]  # fmt: skip
+        env = {**self.env, crash_handlers.HOLD_FILE: str(self.hold_file)}
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(command, env=self.env, cwd=REPO, stdout=out, stderr=out)
+            self.proc = self.processes.start(command, env=env, cwd=REPO, stdout=out, stderr=out)
         self.started = time.monotonic()
 
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
+    def hold(self) -> None:
+        """From now on this worker's handlers pause after recording their run."""
+        self.hold_file.touch()
 
-    def stop(self) -> int:
+    def release(self) -> None:
+        self.hold_file.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL (its whole process group): a crash."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
+        self.processes.kill(self.proc)
+
+    def stop(self) -> int | None:
+        """SIGTERM and the worker's own grace; its exit status (-9 if it had to be killed)."""
+        assert self.proc is not None
+        self.release()
+        return self.processes.stop(self.proc, grace=WAIT)
 
 
 @dataclass
 class Sender:
-    """Posts signed Stripe events to the real endpoint (in-process ASGI) at a steady pace."""
+    """Posts signed Stripe events to the real endpoint (in-process ASGI) from a thread,
+    as many as it is fed, at a steady pace; use as a context manager."""
 
     env: JobsEnv
-    total: int
     objects: int = 200
     acknowledged: list[str] = field(default_factory=list)
     refused: int = 0
-    thread: threading.Thread | None = None
+    fed: int = 0
+    sent: int = 0
+    _orders: queue.SimpleQueue[int | None] = field(default_factory=queue.SimpleQueue)
+    _thread: threading.Thread | None = None
 
-    def run(self) -> None:
-        asyncio.run(self._send_all())
+    def __enter__(self) -> Sender:
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+        self._thread.start()
+        return self
 
-    async def _send_all(self) -> None:
+    def __exit__(self, *exc: object) -> None:
+        self._orders.put(None)
+        assert self._thread is not None
+        self._thread.join(timeout=WAIT)
+        assert not self._thread.is_alive(), "the sender did not finish"
+
+    def feed(self, count: int) -> None:
+        self.fed += count
+        self._orders.put(count)
+
+    @property
+    def idle(self) -> bool:
+        return self.sent == self.fed
+
+    def wait_idle(self) -> None:
+        _until(lambda: self.idle, "the sender did not send what it was fed")
+
+    async def _serve(self) -> None:
         schema = self.env.dbos_schema
         app = create_app(
             WebhookSettings(database_url=self.env.url),
@@ -82,10 +129,12 @@ class Sender:
         base = int(time.time()) - 3600
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            for n in range(self.total):
-                await self._send(client, n, base)
-                if n % 10 == 9:
-                    await asyncio.sleep(0.08)
+            while (count := await asyncio.to_thread(self._orders.get)) is not None:
+                for _ in range(count):
+                    await self._send(client, self.sent, base)
+                    self.sent += 1
+                    if self.sent % 10 == 0:
+                        await asyncio.sleep(0.08)
 
     async def _send(self, client: httpx.AsyncClient, n: int, base: int) -> None:
         event_id = f"evt_crash_{n:05d}"
@@ -101,13 +150,28 @@ class Sender:
         else:
             self.refused += 1
 
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
 
-    def join(self) -> None:
-        assert self.thread is not None
-        self.thread.join(timeout=120)
+def _until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {timeout:.0f}s")
+        time.sleep(0.005)
+
+
+def feed_until(
+    env: JobsEnv, sender: Sender, condition: Callable[[], Any], what: str, chunk: int = 50
+) -> None:
+    """Wait until ``condition()``; whenever every delivery so far is handled, send more."""
+
+    def met() -> bool:
+        if condition():
+            return True
+        if sender.idle and pending(env.engine) == 0:
+            sender.feed(chunk)
+        return False
+
+    _until(met, what)
 
 
 def worker_env(env: JobsEnv, key_file: Path, **extra: str) -> dict[str, str]:
@@ -122,12 +186,6 @@ def worker_env(env: JobsEnv, key_file: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def create_effect_tables(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        for statement in crash_handlers.DDL:
-            conn.execute(sa.text(statement))
-
-
 def _count(engine: sa.Engine, where: str = "") -> int:
     with engine.connect() as conn:
         query = f"select count(*) from canonry_webhook_inbox {where}"
@@ -139,75 +197,27 @@ def pending(engine: sa.Engine) -> int:
     return _count(engine, f"where status not in ({statuses})")
 
 
-def time_to_progress(engine: sa.Engine, since: float, timeout: float = 30.0) -> float | None:
+def time_to_progress(engine: sa.Engine, since: float) -> float | None:
     """Seconds from ``since`` until one more item is done (None: nothing left to do)."""
     before = _count(engine, "where status = 'done'")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    found: list[float | None] = []
+
+    def progressed() -> bool:
         if _count(engine, "where status = 'done'") > before:
-            return time.monotonic() - since
-        if pending(engine) == 0:
-            return None
-        time.sleep(0.02)
-    raise AssertionError(f"no progress within {timeout}s")
+            found.append(time.monotonic() - since)
+        elif pending(engine) == 0:
+            found.append(None)
+        return bool(found)
+
+    _until(progressed, "no progress")
+    return found[0]
 
 
-def wait_all_final(engine: sa.Engine, expected: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _count(engine) >= expected and pending(engine) == 0:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{pending(engine)} items still pending after {timeout}s")
-
-
-@dataclass
-class Audit:
-    items: int
-    statuses: dict[str, int]
-    effects: int
-    missing_effects: int
-    runs: int
-    max_runs_per_key: int
-    runs_per_process: list[int]
-
-
-def audit(env: JobsEnv, acknowledged: list[str]) -> Audit:
-    with env.engine.connect() as conn:
-        rows = conn.execute(
-            sa.text("select id, vendor_event_id, status from canonry_webhook_inbox")
-        ).all()
-        effects = {str(k) for k in conn.execute(sa.text("select key from crash_effects")).scalars()}
-        runs = conn.execute(sa.text("select key, count(*) from crash_runs group by key")).all()
-        per_pid = conn.execute(sa.text("select count(*) from crash_runs group by pid")).scalars()
-        runs_per_process = sorted((int(c) for c in per_pid), reverse=True)
-    by_event = {str(r[1]): str(r[0]) for r in rows}
-    statuses: dict[str, int] = {}
-    for row in rows:
-        statuses[str(row[2])] = statuses.get(str(row[2]), 0) + 1
-    expected = {f"{by_event[e]}:effect" for e in acknowledged if e in by_event}
-    assert len(expected) == len(acknowledged), "an acknowledged delivery is missing"
-    return Audit(
-        items=len(rows),
-        statuses=statuses,
-        effects=len(effects & expected),
-        missing_effects=len(expected - effects),
-        runs=sum(int(r[1]) for r in runs),
-        max_runs_per_key=max((int(r[1]) for r in runs), default=0),
-        runs_per_process=runs_per_process,
+def wait_all_final(engine: sa.Engine, expected: int) -> None:
+    _until(
+        lambda: _count(engine) >= expected and pending(engine) == 0,
+        f"not all of {expected} items reached a final status",
     )
-
-
-def report(name: str, resumes: list[float], extra: dict[str, object]) -> None:
-    """Print the measured restart-to-resume times (``pytest -s`` shows them)."""
-    data = {"test": name, **extra}
-    if resumes:
-        data["resume_after_restart_s"] = {
-            "n": len(resumes),
-            "median": round(statistics.median(resumes), 3),
-            "max": round(max(resumes), 3),
-        }
-    sys.stderr.write(f"\nCRASH-REPORT {json.dumps(data)}\n")
 
 
 def _in_flight(env: JobsEnv, executor_id: str) -> int:
@@ -221,51 +231,31 @@ def _in_flight(env: JobsEnv, executor_id: str) -> int:
         return int(conn.execute(sa.text(query), {"e": executor_id}).scalar_one())
 
 
-def wait_in_flight(env: JobsEnv, executor_id: str, timeout: float = 30.0) -> None:
-    """Wait until ``executor_id`` is running jobs (so a kill lands mid-job)."""
-    deadline = time.monotonic() + timeout
-    while _in_flight(env, executor_id) == 0:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{executor_id} never ran a job within {timeout}s")
-        time.sleep(0.005)
+def in_flight(env: JobsEnv, worker: Worker) -> Callable[[], bool]:
+    """``worker`` is running jobs (so a kill lands mid-job)."""
+    return lambda: _in_flight(env, worker.executor_id) > 0
 
 
-def wait_mid_handler(env: JobsEnv, worker: Worker, timeout: float = 30.0) -> bool:
-    """Wait until ``worker``'s process is inside the handler: a run recorded, its effect
-    not yet (the handler sleeps 10-40 ms between the two). False if it never was."""
+def _runs(env: JobsEnv, worker: Worker, where: str = "") -> int:
     assert worker.proc is not None
-    deadline = time.monotonic() + timeout
-    query = sa.text(
-        "select count(*) from crash_runs r where r.pid = :p"
-        " and not exists (select 1 from crash_effects e where e.key = r.key)"
-    )
-    while time.monotonic() < deadline:
-        with env.engine.connect() as conn:
-            if int(conn.execute(query, {"p": worker.proc.pid}).scalar_one()) > 0:
-                return True
-        time.sleep(0.002)
-    return False
+    query = sa.text(f"select count(*) from crash_runs r where r.pid = :p {where}")
+    with env.engine.connect() as conn:
+        return int(conn.execute(query, {"p": worker.proc.pid}).scalar_one())
+
+
+def handler_ran(env: JobsEnv, worker: Worker) -> Callable[[], bool]:
+    """``worker``'s current process has run the handler (it is warmed up)."""
+    return lambda: _runs(env, worker) > 0
+
+
+def mid_handler(env: JobsEnv, worker: Worker) -> Callable[[], bool]:
+    """``worker``'s process is inside the handler: a run recorded, its effect not yet
+    (certain to stay so while the worker is held)."""
+    unfinished = "and not exists (select 1 from crash_effects e where e.key = r.key)"
+    return lambda: _runs(env, worker, unfinished) > 0
 
 
 def time_until_taken_over(env: JobsEnv, executor_id: str, since: float) -> float:
     """Seconds from ``since`` until no job is left PENDING on (dead) ``executor_id``."""
-    deadline = time.monotonic() + 60
-    while _in_flight(env, executor_id) > 0:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"jobs of {executor_id} were not taken over")
-        time.sleep(0.02)
+    _until(lambda: _in_flight(env, executor_id) == 0, f"jobs of {executor_id} not taken over")
     return time.monotonic() - since
-
-
-def wait_handler_runs(env: JobsEnv, worker: Worker, timeout: float = 30.0) -> None:
-    """Wait until ``worker``'s current process has run the handler (it is warmed up)."""
-    assert worker.proc is not None
-    deadline = time.monotonic() + timeout
-    query = sa.text("select count(*) from crash_runs where pid = :p")
-    while True:
-        with env.engine.connect() as conn:
-            if int(conn.execute(query, {"p": worker.proc.pid}).scalar_one()) > 0:
-                return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{worker.executor_id} ran no handler within {timeout}s")
-        time.sleep(0.01)

@@ -30,19 +30,30 @@ def test_many_threads_asking_for_a_missing_value_build_it_once() -> None:
 
 
 def test_an_expired_value_is_rebuilt_by_one_thread_while_the_others_use_it() -> None:
-    context = ConnectionContext("sqlite://", ttl=0.05)
+    """No timing: the rebuild is held until the other caller has had its answer, so a
+    caller that waited for the rebuild would get 2 (after the hold gave up), never 1."""
+    context = ConnectionContext("sqlite://", ttl=0)  # every value is expired when next asked
     calls: list[int] = []
-    build = _slow_builder(calls, pause=0.3)
+    rebuilding, release = threading.Event(), threading.Event()
+
+    def build() -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            rebuilding.set()
+            release.wait(120)
+        return len(calls)
+
     assert context._cached(("k",), build) == 1
-    time.sleep(0.1)  # expired
+    context.ttl = 3600  # the rebuilt value stays fresh
     rebuilt: list[object] = []
     rebuilder = threading.Thread(target=lambda: rebuilt.append(context._cached(("k",), build)))
     rebuilder.start()
-    time.sleep(0.05)  # the rebuild is under way
-    started = time.monotonic()
-    assert context._cached(("k",), build) == 1
-    assert time.monotonic() - started < 0.2  # did not wait for the rebuild
-    rebuilder.join()
+    try:
+        assert rebuilding.wait(120)  # the rebuild is under way
+        assert context._cached(("k",), build) == 1  # the old value, without waiting
+    finally:
+        release.set()
+        rebuilder.join(120)
     assert rebuilt == [2]
     assert calls == [1, 1]
     assert context._cached(("k",), build) == 2

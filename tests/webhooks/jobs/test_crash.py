@@ -15,60 +15,69 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.harness import Processes
 from tests.webhooks.jobs.conftest import JobsEnv, make_env
+from tests.webhooks.jobs.crash_audit import audit, create_effect_tables, report
 from tests.webhooks.jobs.crashkit import (
     Sender,
     Worker,
-    audit,
-    create_effect_tables,
-    report,
+    feed_until,
+    handler_ran,
+    in_flight,
+    mid_handler,
     time_to_progress,
     time_until_taken_over,
     wait_all_final,
-    wait_handler_runs,
-    wait_in_flight,
-    wait_mid_handler,
     worker_env,
 )
 
 DELIVERIES = 1000
+"""Fed in equal parts before each kill; more only when a worker ran out of work."""
 
 
 def _check(env: JobsEnv, sender: Sender) -> None:
     assert sender.refused == 0
-    assert len(sender.acknowledged) == DELIVERIES
+    assert sender.sent >= DELIVERIES
+    assert len(sender.acknowledged) == sender.sent
     result = audit(env, sender.acknowledged)
-    assert result.items == DELIVERIES
-    assert result.statuses == {"done": DELIVERIES}
+    assert result.items == sender.sent
+    assert result.statuses == {"done": sender.sent}
     assert result.missing_effects == 0
-    assert result.effects == DELIVERIES
-    assert result.runs >= DELIVERIES
+    assert result.effects == sender.sent
+    assert result.runs >= sender.sent
     assert result.max_runs_per_key >= 2, f"no handler was interrupted and run again: {result}"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_sqlite_worker_killed_ten_times_loses_and_duplicates_nothing(
-    jobs_env: JobsEnv, tmp_path: Path
+    jobs_env: JobsEnv, tmp_path: Path, processes: Processes
 ) -> None:
+    """Ten kills: the odd ones at a random moment of the work, the even ones inside a
+    handler (held between its run and its effect, so that kill cannot miss)."""
     rng = random.Random(6)
     create_effect_tables(jobs_env.engine)
-    worker = Worker("crash-sqlite", worker_env(jobs_env, tmp_path / "canonry.keys"),
-                    tmp_path / "worker.log")  # fmt: skip
-    sender = Sender(jobs_env, DELIVERIES)
-    sender.start()
+    env = worker_env(jobs_env, tmp_path / "canonry.keys")
+    worker = Worker(processes, "crash-sqlite", env, tmp_path / "worker.log")
     resumes: list[float] = []
-    worker.start()
-    for _ in range(10):
-        time_to_progress(jobs_env.engine, worker.started)
-        time.sleep(rng.uniform(0.05, 0.6))
-        wait_in_flight(jobs_env, worker.executor_id)
-        worker.kill()
+    with Sender(jobs_env) as sender:
         worker.start()
-        resumed = time_to_progress(jobs_env.engine, worker.started)
-        if resumed is not None:
-            resumes.append(resumed)
-    sender.join()
-    wait_all_final(jobs_env.engine, DELIVERIES)
+        for round_ in range(10):
+            sender.feed(DELIVERIES // 10)
+            if round_ % 2:
+                feed_until(jobs_env, sender, in_flight(jobs_env, worker), "no job ran")
+                time.sleep(rng.uniform(0.0, 0.3))  # where the kill lands; nothing waits on it
+            else:
+                worker.hold()
+                feed_until(jobs_env, sender, mid_handler(jobs_env, worker), "no handler ran")
+            worker.kill()
+            worker.release()
+            worker.start()
+            resumed = time_to_progress(jobs_env.engine, worker.started)
+            if resumed is not None:
+                resumes.append(resumed)
+        sender.wait_idle()
+    wait_all_final(jobs_env.engine, sender.sent)
     assert worker.stop() == 0
     _check(jobs_env, sender)
     report("sqlite", resumes, {"kills": 10, **vars(audit(jobs_env, sender.acknowledged))})
@@ -92,36 +101,41 @@ def pg_env(postgres_url: str, tmp_path: Path) -> Iterator[tuple[JobsEnv, str]]:
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.timeout(900)
 def test_postgres_two_workers_one_killed_the_other_finishes_its_work(
-    pg_env: tuple[JobsEnv, str], tmp_path: Path
+    pg_env: tuple[JobsEnv, str], tmp_path: Path, processes: Processes
 ) -> None:
+    """Four kills of one worker: twice at a random moment of a job, twice inside a handler;
+    after the first and third the other worker takes the dead one's jobs over."""
     env, schema = pg_env
     rng = random.Random(7)
     create_effect_tables(env.engine)
     common = worker_env(env, tmp_path / "canonry.keys", CANONRY_DBOS_SCHEMA=schema)
-    victim = Worker("pg-a", common, tmp_path / "a.log")
-    survivor = Worker("pg-b", common, tmp_path / "b.log")
-    sender = Sender(env, DELIVERIES)
-    sender.start()
-    victim.start()
-    survivor.start()
+    victim = Worker(processes, "pg-a", common, tmp_path / "a.log")
+    survivor = Worker(processes, "pg-b", common, tmp_path / "b.log")
     resumes: list[float] = []
     takeovers: list[float] = []
-    for round_ in range(4):
-        wait_handler_runs(env, victim)
-        time.sleep(rng.uniform(0.05, 0.5))
-        if round_ < 2:  # twice at a random moment of a job, twice inside a handler
-            wait_in_flight(env, victim.executor_id)
-        else:
-            assert wait_mid_handler(env, victim)
-        victim.kill()
-        if round_ % 2 == 0:  # left dead: the survivor takes its jobs over
-            takeovers.append(time_until_taken_over(env, victim.executor_id, time.monotonic()))
+    with Sender(env) as sender:
         victim.start()
-        wait_handler_runs(env, victim)
-        resumes.append(time.monotonic() - victim.started)
-    sender.join()
-    wait_all_final(env.engine, DELIVERIES)
+        survivor.start()
+        for round_ in range(4):
+            sender.feed(DELIVERIES // 4)
+            feed_until(env, sender, handler_ran(env, victim), "the victim ran no handler")
+            if round_ < 2:
+                time.sleep(rng.uniform(0.05, 0.5))
+                feed_until(env, sender, in_flight(env, victim), "the victim ran no job")
+            else:
+                victim.hold()
+                feed_until(env, sender, mid_handler(env, victim), "the victim ran no handler")
+            victim.kill()
+            victim.release()
+            if round_ % 2 == 0:  # left dead: the survivor takes its jobs over
+                takeovers.append(time_until_taken_over(env, victim.executor_id, time.monotonic()))
+            victim.start()
+            feed_until(env, sender, handler_ran(env, victim), "the restarted victim ran nothing")
+            resumes.append(time.monotonic() - victim.started)
+        sender.wait_idle()
+    wait_all_final(env.engine, sender.sent)
     assert victim.stop() == 0
     assert survivor.stop() == 0
     _check(env, sender)

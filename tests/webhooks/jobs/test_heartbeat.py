@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
 
 from canonical import ConfigurationError
+from tests.harness import Processes
 from tests.webhooks.jobs.conftest import JobsEnv
 from webhooks.jobs._heartbeat import claim_executor, forget_worker
 from webhooks.jobs._tables import WORKERS
 
 
-def _dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+def _dead_pid(processes: Processes) -> int:
+    proc = processes.start([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
 
@@ -27,8 +27,10 @@ def test_a_live_worker_keeps_its_executor_id(jobs_env: JobsEnv) -> None:
     assert "--executor-id" in (caught.value.hint or "")
 
 
-def test_a_dead_workers_id_is_taken_over_and_forgotten_on_clean_exit(jobs_env: JobsEnv) -> None:
-    jobs_env.register_worker("w-dead", _dead_pid())
+def test_a_dead_workers_id_is_taken_over_and_forgotten_on_clean_exit(
+    jobs_env: JobsEnv, processes: Processes
+) -> None:
+    jobs_env.register_worker("w-dead", _dead_pid(processes))
     claim_executor(jobs_env.engine, "w-dead")
     with jobs_env.engine.connect() as conn:
         [row] = conn.execute(WORKERS.select()).mappings().all()

@@ -21,7 +21,7 @@ from webhooks.jobs._gate import finish
 from webhooks.jobs._tables import OBJECT_STATE, WORKERS
 
 
-def _until(condition: object, timeout: float = 30.0) -> None:
+def _until(condition: object, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         if time.monotonic() > deadline:
@@ -42,7 +42,7 @@ def test_a_newer_event_waits_for_an_older_one_that_runs_again_after_recovery(
     @handlers.on("customer.*", name="slow")
     def slow(event: Event, *, idempotency_key: str) -> None:
         calls.append(idempotency_key)
-        release.wait(30)
+        release.wait(120)
 
     jobs_env.launch(handlers)
     t = now_s()
@@ -100,7 +100,7 @@ def test_a_job_resumed_after_a_handler_finished_still_counts_its_attempts(
     def second(event: Event, *, idempotency_key: str) -> None:
         second_calls.append(idempotency_key)
         if len(second_calls) == 1:
-            release.wait(30)  # the first run stops here, after "first" ran
+            release.wait(120)  # the first run stops here, after "first" ran
 
     jobs_env.launch(handlers)
     [item] = jobs_env.deliver(stripe_event("customer.updated", "cus_attempts", now_s()))

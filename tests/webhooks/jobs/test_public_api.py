@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import webhooks
 import webhooks.handlers
 import webhooks.jobs
@@ -29,6 +31,7 @@ def test_exported_names_are_pinned() -> None:
     assert webhooks.handlers.ENTRY_POINT_GROUP == "canonry.webhook_handlers"
 
 
+@pytest.mark.slow
 def test_the_tables_and_handlers_import_without_dbos() -> None:
     code = (
         "import sys, webhooks.jobs._tables, webhooks.handlers, registry.cli._app; "
