@@ -23,9 +23,9 @@ from canonical import (
     ReauthorizationRequired,
 )
 from registry._catalog import AdapterCatalog
+from registry._database import check_opened
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
-from registry._migrate import current_revision, head_revision
 from registry._models import Connection
 from registry._queries import find_connection, write_audit
 from registry._sync import CheckpointHook, ProgressHook, SyncJob
@@ -50,21 +50,6 @@ def _check_tenant(tenant: str) -> str:
     return tenant
 
 
-def _check_schema(engine: Engine) -> None:
-    with database_errors():
-        current, head = current_revision(engine), head_revision()
-    if current is None:
-        raise ConfigurationError(
-            f"the database {engine.url.render_as_string(hide_password=True)} is not initialised",
-            hint="run `canonry init` (or `canonry db upgrade`)",
-        )
-    if current != head:
-        raise ConfigurationError(
-            f"the database schema is at revision {current}, this Canonry needs {head}",
-            hint="run `canonry db upgrade` (or upgrade Canonry if the database is newer)",
-        )
-
-
 class RegistryBase:
     """Engine, tenant, adapters, credentials and the helpers the public methods share."""
 
@@ -80,7 +65,7 @@ class RegistryBase:
     ) -> None:
         self.tenant = _check_tenant(tenant)
         self.engine: Engine = create_engine(database_url)
-        _check_schema(self.engine)
+        check_opened(self.engine)
         self.catalog = AdapterCatalog(adapters)
         self._credentials = credentials
         self._http_factory = http_factory

@@ -38,6 +38,7 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
     import os
 
     from canonical import ConfigurationError
+    from registry.cli._common import require_database
     from vault import LocalCredentialStore, make_engine, store_from_env
 
     backend = (os.environ.get("CANONRY_VAULT") or "local").strip().lower()
@@ -47,9 +48,10 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
             f"{backend!r}",
             hint="rotate keys in HashiCorp Vault itself, or unset CANONRY_VAULT",
         )
-    # The root app's --database-url (CliState), else CANONRY_DATABASE_URL / the default.
-    url: str | None = getattr(ctx.find_root().obj, "database_url", None)
-    # The schema belongs to the registry's migrations (`canonry init`): never create it here.
+    # --database-url, else CANONRY_DATABASE_URL / the default; it must exist (never created
+    # here), and its schema belongs to the registry's migrations (`canonry init`): the store
+    # only needs its own table, and says to run `canonry init` when it is missing
+    url = require_database(ctx, migrated=False)
     store = store_from_env(make_engine(url), create_table=False)
     assert isinstance(store, LocalCredentialStore)
     return store

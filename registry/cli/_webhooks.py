@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from registry.cli import _webhooks_send
-from registry.cli._common import ExitCode, fail, open_registry, print_json, state
+from registry.cli._common import (
+    ExitCode,
+    fail,
+    open_registry,
+    print_json,
+    require_database,
+    state,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -43,7 +50,7 @@ def parse_age(text: str) -> timedelta:
 def _engine(ctx: typer.Context) -> Iterator[Engine]:
     from registry import create_engine
 
-    engine = create_engine(state(ctx).database_url)
+    engine = create_engine(require_database(ctx))
     try:
         yield engine
     finally:

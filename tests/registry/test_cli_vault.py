@@ -67,6 +67,7 @@ def test_status_lists_keys_primary_and_counts(env: dict[str, str]) -> None:
 
 
 def test_status_without_a_key_file_says_run_init(env: dict[str, str]) -> None:
+    Path(env["CANONRY_DATABASE_URL"].removeprefix("sqlite:///")).touch()
     code, out, err = _invoke("status")
     assert code == 2
     assert out == ""
@@ -177,6 +178,12 @@ def test_subprocess_rotate_and_status(env: dict[str, str], tmp_path: Path) -> No
 
 def test_vault_commands_never_create_the_schema(env: dict[str, str]) -> None:
     init_local_keyring(Path(env["CANONRY_KEY_FILE"]))
+    database = Path(env["CANONRY_DATABASE_URL"].removeprefix("sqlite:///"))
+    code, _, err = _invoke("status")
+    assert code == 2
+    assert err.startswith("error: no database at") and "canonry init" in err
+    assert not database.exists()  # not even an empty file
+    database.touch()
     code, _, err = _invoke("status")
     assert code == 1
     assert "canonry init" in err
