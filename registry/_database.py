@@ -118,8 +118,7 @@ def database_failure(exc: Exception, url: sa.URL) -> CanonryError:
         )
     error = CanonryError(
         f"cannot reach the database {shown}: {line}",
-        hint="check that the server runs and the host and port in CANONRY_DATABASE_URL, "
-        "then retry",
+        hint="check that the server runs and the host and port in CANONRY_DATABASE_URL, then retry",
     )
     error.retryable = True
     return error

@@ -181,7 +181,8 @@ def test_vault_commands_never_create_the_schema(env: dict[str, str]) -> None:
     database = Path(env["CANONRY_DATABASE_URL"].removeprefix("sqlite:///"))
     code, _, err = _invoke("status")
     assert code == 2
-    assert err.startswith("error: no database at") and "canonry init" in err
+    assert err.startswith("error: no database at")
+    assert "canonry init" in err
     assert not database.exists()  # not even an empty file
     database.touch()
     code, _, err = _invoke("status")
