@@ -27,8 +27,8 @@ from registry._database import check_opened
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._models import Connection
-from registry._queries import find_connection, write_audit
-from registry._sync import CheckpointHook, ProgressHook, SyncJob
+from registry._queries import find_connection, find_state, write_audit
+from registry._sync import CheckpointHook, ProgressHook, SyncJob, preview
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 from registry._validation import credentials_model_for
 from vault import CredentialStore
@@ -225,8 +225,9 @@ class RegistryBase:
         Resumes after the last checkpoint unless ``full``. A page's cursor is committed
         when the consumer asks for the object after the page's last one, together with
         ``on_checkpoint()``'s return value (the consumer's own resume state, e.g. a file
-        offset), so a consumer that fully processes each object before asking for the next
-        never loses one; after a crash, only objects of the uncommitted page come again.
+        offset; it is also stored when the run starts, before any object), so a consumer
+        that fully processes each object before asking for the next never loses one; after
+        a crash, only objects of the uncommitted page come again.
         """
         row = self._row(connection)
         adapter = self._adapter(row)
@@ -249,6 +250,28 @@ class RegistryBase:
             on_checkpoint=on_checkpoint,
         )
         return self._guarded(row, adapter, job.run())
+
+    def preview(
+        self,
+        connection: str,
+        stream: str,
+        *,
+        full: bool = False,
+        progress: ProgressHook | None = None,
+    ) -> Iterator[CanonicalModel]:
+        """Read and map ``stream`` as ``sync`` would (from the saved cursor unless ``full``),
+        saving nothing: no cursor, no run, no audit entry (``canonry sync --dry-run``)."""
+        row = self._row(connection)
+        adapter = self._adapter(row)
+        try:
+            mapper = self.mapper_for(adapter, stream)
+            with self._tx() as session:
+                state = None if full else find_state(session, self.tenant, row.id, stream)
+        except BaseException:
+            self._release(adapter)
+            raise
+        cursor = state.cursor if state is not None else None
+        return self._guarded(row, adapter, preview(adapter, stream, cursor, mapper, progress))
 
     def _guarded(
         self, row: ConnectionRow, adapter: Adapter, objects: Iterator[CanonicalModel]

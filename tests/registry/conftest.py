@@ -115,3 +115,30 @@ def cli_env(
     if str(plugin_path) in sys.path:
         sys.path.remove(str(plugin_path))
     load_adapters(refresh=True)
+
+
+@pytest.fixture
+def initialised(cli_env: dict[str, str]) -> dict[str, str]:
+    """``canonry init`` has run on the CLI's database."""
+    from tests.registry.cli import canonry
+
+    code, out, _ = canonry("init")
+    assert code == 0, out
+    return cli_env
+
+
+@pytest.fixture
+def billing(initialised: dict[str, str], fake_api: FakeAPI) -> str:
+    """A connection ``billing`` to the fake API, with its credentials."""
+    import json
+
+    from tests.registry.cli import canonry
+
+    config = json.dumps({"base_url": fake_api.url, "page_size": 100})
+    code, out, err = canonry(
+        "connections", "add", "billing", "--adapter", "fake", "--config", config,
+        "--credentials-stdin", input=json.dumps({"api_key": API_KEY}),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "added connection billing (fake)" in out
+    return "billing"
