@@ -145,6 +145,12 @@ class RegistryBase:
                 hint=f"enable it with `canonry connections update {row.name} --status active`",
             )
         cls = self.catalog.get(row.adapter)
+        needed = any(f.is_required() for f in cls.credentials_model.model_fields.values())
+        if row.credential_ref is None and needed:
+            raise NotFoundInRegistry(
+                f"connection {row.name!r} has no credentials yet",
+                hint=f"run `canonry credentials set {row.name}`",
+            )
         credentials = credentials_model_for(cls, self._secrets(row))
         http = self._http_factory(Connection.from_row(row)) if self._http_factory else None
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from registry import head_revision
@@ -46,7 +47,7 @@ def test_adapters_list_and_show(cli_env: dict[str, str]) -> None:
     assert [f["name"] for f in shown["credentials"]] == ["api_key"]
     assert shown["streams"] == [{"name": "customers", "model": "Customer"}]
     code, _, err = canonry("adapters", "show", "nope")
-    assert code == 3
+    assert code == 2  # like every unknown adapter key: input, not stored data
     assert err.startswith("error: no adapter 'nope' is installed — installed: ")
 
 
@@ -106,7 +107,10 @@ def test_other_tenant_is_refused(billing: str) -> None:
     assert code == 0  # acme's credential was not replaced
 
 
-def test_credentials_set_by_prompt_and_rotate_by_stdin(billing: str) -> None:
+def test_credentials_set_by_prompt_and_rotate_by_stdin(
+    billing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("registry.cli._credentials._interactive", lambda: True)
     code, out, _ = canonry("credentials", "set", "billing", input="sk_prompted_1\n")
     assert code == 0
     assert out.strip().endswith("@v2")
