@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from pathlib import Path
 from types import ModuleType
@@ -77,8 +78,9 @@ def current_revision(engine: Engine) -> str | None:
         return context.get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision shipped with this Canonry."""
+    """The newest revision shipped with this Canonry (read once per process)."""
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     return ScriptDirectory.from_config(config).get_current_head()

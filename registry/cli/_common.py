@@ -66,6 +66,7 @@ def exit_code_for(exc: CanonryError) -> ExitCode:
     from canonical import (
         AuthenticationError,
         ConfigurationError,
+        KeyNotFoundError,
         NotFoundInRegistry,
         PermissionDeniedError,
         ReauthorizationRequired,
@@ -76,8 +77,8 @@ def exit_code_for(exc: CanonryError) -> ExitCode:
         return ExitCode.NOT_FOUND
     if isinstance(exc, ReauthorizationRequired | AuthenticationError | PermissionDeniedError):
         return ExitCode.NEEDS_REAUTH
-    if isinstance(exc, ConfigurationError | ValidationFailed):
-        return ExitCode.USAGE
+    if isinstance(exc, ConfigurationError | ValidationFailed | KeyNotFoundError):
+        return ExitCode.USAGE  # (a key the keyring lacks: the key file needs fixing)
     return ExitCode.FAILED
 
 

@@ -17,12 +17,20 @@ def upgrade_command(
     revision: str = typer.Option("head", help="Target revision."),
 ) -> None:
     """Apply the migrations up to REVISION (default: the newest) to an existing database."""
+    from alembic.util import CommandError
+
+    from canonical import ConfigurationError
     from registry import Registry, create_engine, head_revision, upgrade
 
     url = require_database(ctx, migrated=False)
     engine = create_engine(url)
     try:
         before, after = upgrade(engine, revision)
+    except CommandError as exc:  # an unknown or unreachable revision
+        raise ConfigurationError(
+            f"cannot migrate to revision {revision!r}: {str(exc).splitlines()[0]}",
+            hint=f"use head or a revision up to {head_revision()} (`canonry db current`)",
+        ) from None
     finally:
         engine.dispose()
     if before == after:

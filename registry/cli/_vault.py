@@ -48,10 +48,9 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
             f"{backend!r}",
             hint="rotate keys in HashiCorp Vault itself, or unset CANONRY_VAULT",
         )
-    # --database-url, else CANONRY_DATABASE_URL / the default; it must exist (never created
-    # here), and its schema belongs to the registry's migrations (`canonry init`): the store
-    # only needs its own table, and says to run `canonry init` when it is missing
-    url = require_database(ctx, migrated=False)
+    # --database-url, else CANONRY_DATABASE_URL / the default; it must exist and be
+    # migrated: the schema belongs to the registry's migrations (`canonry init`)
+    url = require_database(ctx)
     store = store_from_env(make_engine(url), create_table=False)
     assert isinstance(store, LocalCredentialStore)
     return store
