@@ -12,6 +12,7 @@ from registry.cli import (
     _connections,
     _credentials,
     _db,
+    _dev,
     _init,
     _mapping,
     _schema,
@@ -81,6 +82,7 @@ app.command("audit")(_audit.audit)
 app.command("serve")(_serve.serve)
 app.command("worker")(_worker.worker)
 app.add_typer(_webhooks.app, name="webhooks")
+app.add_typer(_dev.app, name="dev")
 
 
 def main() -> None:

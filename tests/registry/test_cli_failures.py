@@ -287,6 +287,8 @@ CASES = [
         "cannot be purged",
     ),
     Case(("webhooks", "purge"), ["--older-than", "yesterday", "--yes"], 2, "cannot read the age"),
+    Case(("dev", "fake-vendor"), ["acme"], 2, "no fake for 'acme'"),
+    Case(("dev", "fake-vendor"), ["stripe", "--port", "{port}"], 1, "choose another with --port"),
 ]
 
 
@@ -307,7 +309,7 @@ def test_every_command_is_covered() -> None:
     stale = [" ".join(p) for p in set(DATABASE_ARGS) | own if p not in COMMANDS]
     assert stale == []
     without_database = {("schema", "export"), ("schema", "diff"), ("adapters", "list")}
-    without_database.add(("adapters", "show"))
+    without_database |= {("adapters", "show"), ("dev", "fake-vendor")}
     assert set(COMMANDS) - set(DATABASE_ARGS) == without_database
 
 
