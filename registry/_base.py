@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 from pydantic import SecretStr
@@ -31,7 +31,9 @@ from registry._queries import find_connection, find_state, write_audit
 from registry._sync import CheckpointHook, ProgressHook, SyncJob, preview
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 from registry._validation import credentials_model_for
-from vault import CredentialStore
+
+if TYPE_CHECKING:  # the vault loads when credentials are first needed (fast list commands)
+    from vault import CredentialStore
 
 __all__ = ["HttpFactory", "RegistryBase", "new_id"]
 

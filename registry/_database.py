@@ -144,7 +144,7 @@ def check_schema(engine: Engine) -> None:
     """Refuse a database that is not migrated to the revision this Canonry ships."""
     from sqlalchemy.exc import DBAPIError
 
-    from registry._migrate import current_revision, head_revision
+    from registry._revisions import current_revision, head_revision
 
     try:
         current, head = current_revision(engine), head_revision()

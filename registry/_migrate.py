@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
-from pathlib import Path
 from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
+
+from registry._revisions import SCRIPTS, VERSION_TABLE, current_revision, head_revision
 
 __all__ = [
     "VERSION_TABLE",
@@ -24,10 +22,7 @@ __all__ = [
     "upgrade",
 ]
 
-VERSION_TABLE = "canonry_alembic_version"
-"""Canonry's own version table, so it never collides with an application's Alembic history."""
-
-_SCRIPTS = Path(__file__).resolve().parent / "migrations"
+_SCRIPTS = SCRIPTS
 _TABLE_MODULES = ("registry._tables", "vault._tables", "webhooks._inbox", "webhooks.jobs._tables")
 # named, not imported: the tables whose migrations ship here (webhooks' only by name)
 
@@ -69,18 +64,3 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
     return before, current_revision(engine)
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None: never migrated)."""
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
-
-
-@functools.cache
-def head_revision() -> str | None:
-    """The newest revision shipped with this Canonry (read once per process)."""
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPTS))
-    return ScriptDirectory.from_config(config).get_current_head()

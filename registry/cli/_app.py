@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import typer
 
 from registry.cli import (
@@ -39,6 +37,8 @@ app = typer.Typer(
 
 
 def _version(value: bool) -> None:
+    from importlib.metadata import version
+
     if value:
         typer.echo(f"canonry {version('canonry')}")
         raise typer.Exit()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from canonical import ConfigurationError
 from registry.cli._common import open_registry
 from registry.cli._input import read_secrets_stdin
 
@@ -27,6 +26,8 @@ def _interactive() -> bool:
 
 
 def _prompt(registry: Registry, connection: str) -> dict[str, str]:
+    from canonical import ConfigurationError
+
     conn = registry.get_connection(connection)
     if not _interactive():
         raise ConfigurationError(

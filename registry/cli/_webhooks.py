@@ -66,11 +66,15 @@ def _connection_id(ctx: typer.Context, connection: str | None) -> str | None:
 
 def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
     """Received items whose job runs now (shown as ``processing``); empty if DBOS's tables
-    cannot be read (not created yet): the items then show as stored."""
+    cannot be read (not created yet): the items then show as stored. DBOS is imported
+    only when some item waits (a fast `webhooks list` otherwise)."""
     from webhooks import InboxStatus
-    from webhooks.jobs import JobSettings, running_items
 
     waiting = [i.id for i in items if i.status is InboxStatus.RECEIVED]
+    if not waiting:
+        return set()
+    from webhooks.jobs import JobSettings, running_items
+
     try:
         return running_items(engine, waiting, JobSettings.from_env().dbos_schema)
     except Exception:  # only the annotation is lost
