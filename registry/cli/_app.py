@@ -31,8 +31,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     cls=CanonryGroup,
-    epilog="Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; "
-    "3 not found in this tenant; 4 credentials refused (re-authorise).",
+    epilog="Exit codes: 0 ok; 1 the operation failed or a service is unavailable; 2 bad "
+    "usage, input or configuration; 3 not found in this tenant; 4 credentials refused "
+    "(`canonry credentials set NAME`). Errors are one line: error: <what> — <what to do>.",
 )
 
 
@@ -61,11 +62,7 @@ def _root(
         show_default=False,
     ),
 ) -> None:
-    """Canonry admin CLI.
-
-    Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; 3 not found (in this
-    tenant); 4 credentials refused, re-authorisation needed.
-    """
+    """Canonry admin CLI (exit codes: see below, and the README's table)."""
     ctx.obj = CliState(tenant=tenant, database_url=database_url)
 
 

@@ -2,8 +2,8 @@
 
 The database comes from ``CANONRY_DATABASE_URL`` (default ``sqlite:///canonry.db``), the
 keys from ``CANONRY_MASTER_KEYS`` or the key file (``CANONRY_KEY_FILE``, default
-``canonry.keys``). Exit codes: 0 done, 1 refused or failed (one line saying what to do),
-2 usage. Heavy imports happen inside the commands.
+``canonry.keys``). Failures are one line with the CLI's exit codes (``_common.ExitCode``).
+Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
