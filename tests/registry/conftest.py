@@ -105,15 +105,12 @@ def cli_variables(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def bare_cli_env(
-    tmp_path: Path, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+def _cli_environment(
+    folder: Path, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
-    """Environment for the CLI, in-process (monkeypatched) and for subprocesses; the
-    database (tmp_path/canonry.db) does not exist yet."""
     from plugins import load_adapters
 
-    for key, value in cli_variables(tmp_path).items():
+    for key, value in cli_variables(folder).items():
         monkeypatch.setenv(key, value)
     for key in ("CANONRY_MASTER_KEYS", "CANONRY_VAULT_TRANSIT"):
         monkeypatch.delenv(key, raising=False)
@@ -128,10 +125,21 @@ def bare_cli_env(
 
 
 @pytest.fixture
-def cli_env(bare_cli_env: dict[str, str], sqlite_url: str) -> dict[str, str]:
-    """``bare_cli_env`` with its database migrated."""
-    assert bare_cli_env["CANONRY_DATABASE_URL"] == sqlite_url
-    return bare_cli_env
+def bare_cli_env(
+    tmp_path: Path, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """Environment for the CLI, in-process (monkeypatched) and for subprocesses; the
+    database (tmp_path/canonry.db) does not exist yet."""
+    yield from _cli_environment(tmp_path, plugin_path, monkeypatch)
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, sqlite_url: str, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """``bare_cli_env`` with its database migrated (``sqlite_url``)."""
+    assert sqlite_url == cli_variables(tmp_path)["CANONRY_DATABASE_URL"]
+    yield from _cli_environment(tmp_path, plugin_path, monkeypatch)
 
 
 @pytest.fixture
