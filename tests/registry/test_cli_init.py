@@ -135,3 +135,13 @@ def test_init_in_a_read_only_folder_says_so(bare_cli_env: dict[str, str], tmp_pa
     code, _, err = canonry("--database-url", f"sqlite:///{folder / 'canonry.db'}", "init")
     assert code == 2
     assert f"the folder {folder} is not writable" in err
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_init_where_no_file_can_be_created_says_so(bare_cli_env: dict[str, str]) -> None:
+    """/proc refuses new files even to root (the read-only-folder case of every user)."""
+    code, out, err = canonry("--database-url", "sqlite:////proc/canonry.db", "init")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: cannot create the database /proc/canonry.db: the folder /proc")
+    assert "run it in a folder you can write to" in err
+    assert len(err.strip().splitlines()) == 1
