@@ -15,8 +15,11 @@ The exit codes are the README's table (registry/cli/_common.py ``ExitCode``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -407,3 +410,47 @@ def test_unreachable_database_server(path: tuple[str, ...], bare_cli_env: dict[s
         1,
         f"cannot reach the database postgresql+psycopg://postgres@127.0.0.1:{port}/test",
     )
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in DATABASE_COMMANDS if p not in CREATES_OR_MIGRATES], ids=" ".join
+)
+def test_database_behind_this_canonry(
+    path: tuple[str, ...], bare_cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from registry import create_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    upgrade(engine, "0001")
+    engine.dispose()
+    code, out, err = run_against(url, path)
+    assert_one_line(code, out, err, 2, "the database schema is at revision 0001")
+    assert "canonry db upgrade" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+@pytest.mark.parametrize("path", [p for p in DATABASE_COMMANDS if p != ("init",)], ids=" ".join)
+def test_database_in_a_read_only_folder(
+    path: tuple[str, ...], ready: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    shutil.copy2(tmp_path / "canonry.db", folder / "canonry.db")
+    folder.chmod(0o500)
+    try:
+        code, out, err = run_against(f"sqlite:///{folder / 'canonry.db'}", path)
+    finally:
+        folder.chmod(0o700)
+    assert_one_line(code, out, err, 2, f"the folder of the database {folder / 'canonry.db'}")
+
+
+def test_a_prompt_without_a_terminal_says_use_stdin(ready: dict[str, str]) -> None:
+    """A real process with no terminal: no getpass echo warning, one line, exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "credentials", "set", "billing"],
+        env=ready, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert_one_line(done.returncode, done.stdout, done.stderr, 2, "with --stdin")
+    assert "echo" not in done.stderr.lower()
