@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from registry._connection_settings import ConnectionSettings
     from registry._engine import DEFAULT_DATABASE_URL, create_engine, database_url_from_env
     from registry._mapping_versions import MappingWorkflow
-    from registry._migrate import current_revision, head_revision, migrated_metadata, upgrade
+    from registry._migrate import migrated_metadata, upgrade
     from registry._models import (
         AuditEntry,
         Connection,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from registry._records import FILTERS as RECORD_FILTERS
     from registry._records import RecordPage, RecordStore, record_filter
     from registry._registry import Registry
+    from registry._revisions import current_revision, head_revision
     from registry._tables import ConnectionStatus, MappingStatus, RunStatus
 
 __all__ = [
@@ -76,8 +77,8 @@ _HOMES = {
     "DEFAULT_DATABASE_URL": "registry._engine",
     "create_engine": "registry._engine",
     "database_url_from_env": "registry._engine",
-    "current_revision": "registry._migrate",
-    "head_revision": "registry._migrate",
+    "current_revision": "registry._revisions",
+    "head_revision": "registry._revisions",
     "migrated_metadata": "registry._migrate",
     "upgrade": "registry._migrate",
     "AuditEntry": "registry._models",

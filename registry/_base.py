@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 from pydantic import SecretStr
@@ -24,16 +24,18 @@ from canonical import (
 )
 from registry._catalog import AdapterCatalog
 from registry._connection_settings import parse_settings
+from registry._database import check_opened
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
-from registry._migrate import current_revision, head_revision
 from registry._models import Connection
-from registry._queries import find_connection, write_audit
-from registry._sync import CheckpointHook, ProgressHook, SyncJob
+from registry._queries import find_connection, find_state, write_audit
+from registry._sync import CheckpointHook, ProgressHook, SyncJob, preview
 from registry._sync_store import SyncStore
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 from registry._validation import credentials_model_for
-from vault import CredentialStore
+
+if TYPE_CHECKING:  # the vault loads when credentials are first needed (fast list commands)
+    from vault import CredentialStore
 
 __all__ = ["HttpFactory", "RegistryBase", "new_id"]
 
@@ -52,21 +54,6 @@ def _check_tenant(tenant: str) -> str:
     return tenant
 
 
-def _check_schema(engine: Engine) -> None:
-    with database_errors():
-        current, head = current_revision(engine), head_revision()
-    if current is None:
-        raise ConfigurationError(
-            f"the database {engine.url.render_as_string(hide_password=True)} is not initialised",
-            hint="run `canonry init` (or `canonry db upgrade`)",
-        )
-    if current != head:
-        raise ConfigurationError(
-            f"the database schema is at revision {current}, this Canonry needs {head}",
-            hint="run `canonry db upgrade` (or upgrade Canonry if the database is newer)",
-        )
-
-
 class RegistryBase:
     """Engine, tenant, adapters, credentials and the helpers the public methods share."""
 
@@ -82,7 +69,7 @@ class RegistryBase:
     ) -> None:
         self.tenant = _check_tenant(tenant)
         self.engine: Engine = create_engine(database_url)
-        _check_schema(self.engine)
+        check_opened(self.engine)
         self.catalog = AdapterCatalog(adapters)
         self._credentials = credentials
         self._scoped: CredentialStore | None = None
@@ -169,6 +156,12 @@ class RegistryBase:
                 hint=f"enable it with `canonry connections update {row.name} --status active`",
             )
         cls = self.catalog.get(row.adapter)
+        needed = any(f.is_required() for f in cls.credentials_model.model_fields.values())
+        if row.credential_ref is None and needed:
+            raise NotFoundInRegistry(
+                f"connection {row.name!r} has no credentials yet",
+                hint=f"run `canonry credentials set {row.name}`",
+            )
         credentials = credentials_model_for(cls, self._secrets(row))
         http = self._http_factory(Connection.from_row(row)) if self._http_factory else None
         try:
@@ -249,8 +242,9 @@ class RegistryBase:
         Resumes after the last checkpoint unless ``full``. A page's cursor is committed
         when the consumer asks for the object after the page's last one, together with
         ``on_checkpoint()``'s return value (the consumer's own resume state, e.g. a file
-        offset), so a consumer that fully processes each object before asking for the next
-        never loses one; after a crash, only objects of the uncommitted page come again.
+        offset; it is also stored when the run starts, before any object), so a consumer
+        that fully processes each object before asking for the next never loses one; after
+        a crash, only objects of the uncommitted page come again.
 
         Each page is also written to the record store (``records()``) in the same
         transaction as its cursor; a run from no cursor is a full listing, and when it
@@ -283,6 +277,28 @@ class RegistryBase:
             ),
         )
         return self._guarded(row, adapter, job.run())
+
+    def preview(
+        self,
+        connection: str,
+        stream: str,
+        *,
+        full: bool = False,
+        progress: ProgressHook | None = None,
+    ) -> Iterator[CanonicalModel]:
+        """Read and map ``stream`` as ``sync`` would (from the saved cursor unless ``full``),
+        saving nothing: no cursor, no run, no audit entry (``canonry sync --dry-run``)."""
+        row = self._row(connection)
+        adapter = self._adapter(row)
+        try:
+            mapper = self.mapper_for(adapter, stream)
+            with self._tx() as session:
+                state = None if full else find_state(session, self.tenant, row.id, stream)
+        except BaseException:
+            self._release(adapter)
+            raise
+        cursor = state.cursor if state is not None else None
+        return self._guarded(row, adapter, preview(adapter, stream, cursor, mapper, progress))
 
     def _guarded(
         self, row: ConnectionRow, adapter: Adapter, objects: Iterator[CanonicalModel]

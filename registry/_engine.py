@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +13,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from canonical import CanonryError, ConfigurationError
+from registry._database import create_sqlite_file, sqlite_path
 from vault import ENGINE_LOGGING_NAME, private_sql_logging
 
-__all__ = ["DEFAULT_DATABASE_URL", "create_engine", "database_errors", "database_url_from_env"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "create_engine",
+    "database_errors",
+    "database_url_from_env",
+    "parse_database_url",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///canonry.db"
 """Used when neither an argument nor ``CANONRY_DATABASE_URL`` gives a URL."""
@@ -28,7 +36,8 @@ def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return env.get("CANONRY_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-def _normalise(url: str) -> sa.URL:
+def parse_database_url(url: str) -> sa.URL:
+    """The URL as Canonry uses it (``postgresql://`` means psycopg 3); refuses other drivers."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -57,20 +66,36 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _file_creator(path: Path) -> Callable[..., None]:
+    """Before SQLite opens (and would create) the file: create it with mode 0600 first.
+    Returns None, so SQLAlchemy goes on to connect as usual."""
+
+    def create(*_args: Any) -> None:
+        create_sqlite_file(path)
+
+    return create
+
+
 def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: from the environment) with Canonry's settings.
 
     SQLite gets WAL journaling, a 30 s busy timeout and enforced foreign keys on every
-    connection; ``postgresql://`` URLs use the psycopg 3 driver. Statement parameters and
-    result rows (webhook bodies, personal data) never appear in SQLAlchemy's logs or error
-    messages, at any log level (``hide_parameters``, ``vault.private_sql_logging``).
+    connection, and a database file it creates gets mode 0600 (so do its -wal and -shm
+    files); the CLI checks first that the file exists (``require_database``), so only
+    ``canonry init`` creates one. ``postgresql://`` URLs use the psycopg 3 driver.
+    Statement parameters and result rows (webhook bodies, personal data) never appear in
+    SQLAlchemy's logs or error messages, at any log level (``hide_parameters``,
+    ``vault.private_sql_logging``).
     """
     kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("logging_name", ENGINE_LOGGING_NAME)
-    parsed = _normalise(url or database_url_from_env())
+    parsed = parse_database_url(url or database_url_from_env())
     if parsed.drivername.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": _BUSY_TIMEOUT_MS / 1000})
         engine = sa.create_engine(parsed, **kwargs)
+        path = sqlite_path(parsed)
+        if path is not None:
+            sa.event.listen(engine, "do_connect", _file_creator(path))
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return private_sql_logging(engine)
     kwargs.setdefault("pool_pre_ping", True)

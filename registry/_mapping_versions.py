@@ -117,7 +117,9 @@ class MappingWorkflow:
     ) -> MappingVersion:
         with self.registry._tx() as session:
             conn = find_connection(session, self.registry.tenant, connection)
-            row = find_version(session, self.registry.tenant, conn.id, model, version)
+            row = find_version(
+                session, self.registry.tenant, conn.id, model, version, name=conn.name
+            )
             allowed = _FROM[status]
             if MappingStatus(row.status) not in allowed:
                 raise ConfigurationError(
@@ -172,7 +174,8 @@ def _rules(versions: dict[int, MappingVersion], version: int | None, model: str)
         return {}
     if version not in versions:
         raise NotFoundInRegistry(
-            f"no {model} mapping version {version}", hint=f"versions: {sorted(versions)}"
+            f"no {model} mapping version {version}",
+            hint=f"versions: {sorted(versions)}; see `canonry mapping list CONNECTION {model}`",
         )
     override = parse_override(versions[version].mapping)
     rules: dict[str, Any] = {t: r.short() for t, r in override.rules.items()}

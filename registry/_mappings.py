@@ -82,14 +82,20 @@ def active_version(
 
 
 def find_version(
-    session: Session, tenant: str, connection_id: str, model: str, version: int
+    session: Session,
+    tenant: str,
+    connection_id: str,
+    model: str,
+    version: int,
+    *,
+    name: str = "CONNECTION",
 ) -> MappingVersionRow:
     for row in version_rows(session, tenant, connection_id, model):
         if row.version == version:
             return row
     raise NotFoundInRegistry(
-        f"no mapping version {version} for model {model!r} on this connection",
-        hint="list the versions with Registry.list_mapping_versions()",
+        f"no mapping version {version} for model {model!r} on connection {name!r}",
+        hint=f"list the versions with `canonry mapping list {name} {model}`",
     )
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
+
+from registry._revisions import SCRIPTS, VERSION_TABLE, current_revision, head_revision
 
 __all__ = [
     "VERSION_TABLE",
@@ -23,14 +22,14 @@ __all__ = [
     "upgrade",
 ]
 
-VERSION_TABLE = "canonry_alembic_version"
-"""Canonry's own version table, so it never collides with an application's Alembic history."""
-
-_SCRIPTS = Path(__file__).resolve().parent / "migrations"
+_SCRIPTS = SCRIPTS
 _TABLE_MODULES = (
     "registry._tables",
     "registry._store_tables",
-    "vault._tables", "webhooks._inbox", "webhooks.jobs._tables")
+    "vault._tables",
+    "webhooks._inbox",
+    "webhooks.jobs._tables",
+)
 # named, not imported: the tables whose migrations ship here (webhooks' only by name)
 
 
@@ -71,17 +70,3 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
     return before, current_revision(engine)
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None: never migrated)."""
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
-
-
-def head_revision() -> str | None:
-    """The newest revision shipped with this Canonry."""
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPTS))
-    return ScriptDirectory.from_config(config).get_current_head()

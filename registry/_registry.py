@@ -241,7 +241,7 @@ class Registry(RecordsMixin):
         wanted = MappingStatus(status)
         with self._tx() as session:
             row = find_connection(session, self.tenant, connection)
-            found = find_version(session, self.tenant, row.id, model, version)
+            found = find_version(session, self.tenant, row.id, model, version, name=row.name)
             set_version_status(session, found, wanted)
             self._audit(session, f"mapping.{wanted.value}", row.name, model=model, version=version)
         return MappingVersion.from_row(found)

@@ -26,7 +26,7 @@ from registry._queries import find_state
 from registry._sync_store import SyncStore
 from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
 
-__all__ = ["CheckpointHook", "ProgressHook", "SyncJob"]
+__all__ = ["CheckpointHook", "ProgressHook", "SyncJob", "map_record", "preview"]
 
 ProgressHook = Callable[[SyncProgress], None]
 CheckpointHook = Callable[[], dict[str, Any]]
@@ -65,8 +65,8 @@ class SyncJob:
                 _close_run(session, state.run_id, RunStatus.INTERRUPTED, "superseded by a new run")
             if self.full:
                 state.cursor, state.records_synced = None, 0
-            if self.full or state.last_status == RunStatus.SUCCEEDED.value:
-                state.consumer_state = None
+            if self.on_checkpoint is not None:  # where the consumer starts (e.g. a file
+                state.consumer_state = self.on_checkpoint()  # offset), before it writes
             state.run_id, state.last_status = self.run_id, RunStatus.RUNNING.value
             state.updated_at = utcnow()
             session.add(state)
@@ -103,18 +103,7 @@ class SyncJob:
             raise
 
     def _map(self, record: dict[str, Any]) -> CanonicalModel:
-        try:
-            return self.mapper(record)
-        except MappingError:
-            raise
-        except ValidationError as exc:
-            remote = record.get("id")
-            raise MappingError(
-                f"record {remote!r} does not map to a valid canonical object: "
-                f"{exc.error_count()} validation error(s)",
-                rule=".".join(map(str, exc.errors()[0]["loc"])) if exc.errors() else None,
-                hint="fix the connection's mapping override, then run the sync again",
-            ) from exc
+        return map_record(self.mapper, record)
 
     def _state_update(self) -> sa.Update:
         table = SyncStateRow.__table__  # type: ignore[attr-defined]
@@ -184,6 +173,43 @@ class SyncJob:
             _close_run(session, self.run_id, status, error)
         if self.progress is not None and status is RunStatus.SUCCEEDED:
             self.progress(SyncProgress(self.run_id, self.pages, self.records, done=True))
+
+
+def map_record(
+    mapper: Callable[[dict[str, Any]], CanonicalModel], record: dict[str, Any]
+) -> CanonicalModel:
+    """One vendor record through the connection's mapping; invalid output is a MappingError."""
+    try:
+        return mapper(record)
+    except MappingError:
+        raise
+    except ValidationError as exc:
+        remote = record.get("id")
+        raise MappingError(
+            f"record {remote!r} does not map to a valid canonical object: "
+            f"{exc.error_count()} validation error(s)",
+            rule=".".join(map(str, exc.errors()[0]["loc"])) if exc.errors() else None,
+            hint="fix the connection's mapping override, then run the sync again",
+        ) from exc
+
+
+def preview(
+    adapter: Adapter,
+    stream: str,
+    cursor: Cursor | None,
+    mapper: Callable[[dict[str, Any]], CanonicalModel],
+    progress: ProgressHook | None = None,
+) -> Iterator[CanonicalModel]:
+    """Read and map from ``cursor`` like a run, saving nothing (``canonry sync --dry-run``)."""
+    pages = records = 0
+    for page in adapter.read(stream, cursor):
+        objects = [map_record(mapper, record) for record in page.records]
+        yield from objects
+        pages, records = pages + 1, records + len(objects)
+        if progress is not None:
+            progress(SyncProgress("dry-run", pages, records, done=page.cursor is None))
+        if page.cursor is None:
+            return
 
 
 def _update_run(session: Session, run_id: str, **values: Any) -> None:

@@ -125,8 +125,9 @@ def read_key_file(path: Path) -> KeySet:
     if not path.exists():
         raise ConfigurationError(
             f"no key file at {path}",
-            hint="create one with `canonry init`, point CANONRY_KEY_FILE at yours, "
-            "or supply keys in CANONRY_MASTER_KEYS",
+            hint="restore it from your backup (or point CANONRY_KEY_FILE at it, or supply "
+            "CANONRY_MASTER_KEYS); `canonry init` makes a new key only while no secret is "
+            "stored, `canonry init --new-key` starts over knowingly",
         )
     _check_permissions(path)
     try:

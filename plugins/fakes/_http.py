@@ -79,14 +79,15 @@ Handler = Callable[[RecordedRequest], Reply]
 class LoopbackHTTPServer:
     """A threaded HTTP/1.1 server on 127.0.0.1; thread-safe to script while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1:``port`` (0: any free port; see ``url``)."""
         self.requests: list[RecordedRequest] = []
         self.handler: Handler | None = None
         self._queue: deque[Reply] = deque()
         self._routes: dict[tuple[str, str], Handler] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

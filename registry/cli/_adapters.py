@@ -93,7 +93,7 @@ def show_command(
     cls = report.adapters.get(key)
     if cls is None:
         known = ", ".join(sorted(report.adapters)) or "none"
-        fail(f"no adapter {key!r} is installed", f"installed: {known}", ExitCode.NOT_FOUND)
+        fail(f"no adapter {key!r} is installed", f"installed: {known}", ExitCode.USAGE)
     data = _describe(cls)
     if as_json:
         print_json(data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import typer
 
 from registry.cli import (
@@ -13,6 +11,7 @@ from registry.cli import (
     _connections,
     _credentials,
     _db,
+    _dev,
     _init,
     _mapping,
     _records,
@@ -34,12 +33,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     cls=CanonryGroup,
-    epilog="Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; "
-    "3 not found in this tenant; 4 credentials refused (re-authorise).",
+    epilog="Exit codes: 0 ok; 1 the operation failed or a service is unavailable; 2 bad "
+    "usage, input or configuration; 3 not found in this tenant; 4 credentials refused "
+    "(`canonry credentials set NAME`). Errors are one line: error: <what> — <what to do>.",
 )
 
 
 def _version(value: bool) -> None:
+    from importlib.metadata import version
+
     if value:
         typer.echo(f"canonry {version('canonry')}")
         raise typer.Exit()
@@ -62,11 +64,7 @@ def _root(
         show_default=False,
     ),
 ) -> None:
-    """Canonry admin CLI.
-
-    Exit codes: 0 ok; 1 the operation failed; 2 bad usage or input; 3 not found (in this
-    tenant); 4 credentials refused, re-authorisation needed.
-    """
+    """Canonry admin CLI (exit codes: see below, and the README's table)."""
     ctx.obj = CliState(tenant=tenant, database_url=database_url)
 
 
@@ -85,6 +83,7 @@ app.command("worker")(_worker.worker)
 app.add_typer(_webhooks.app, name="webhooks")
 app.add_typer(_records.app, name="records")
 app.add_typer(_api_keys.app, name="api-keys")
+app.add_typer(_dev.app, name="dev")
 
 
 def main() -> None:

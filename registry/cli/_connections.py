@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from registry.cli._common import ExitCode, fail, open_registry, print_json
+from registry.cli._common import ExitCode, exit_code_for_check, fail, open_registry, print_json
 from registry.cli._input import read_config, read_secrets_stdin
 
 if TYPE_CHECKING:
@@ -173,15 +173,25 @@ def check_command(
     name: str = typer.Argument(..., help="Connection name or id."),
     as_json: bool = _JSON,
 ) -> None:
-    """Call the adapter's check with the stored config and credentials (exit 1 if refused)."""
+    """Call the adapter's check with the stored config and credentials (exit 4 if the
+    credentials were refused, 1 if the check failed otherwise)."""
     with open_registry(ctx) as registry:
         result = registry.test_connection(name)
     if as_json:
         print_json({"ok": result.ok, "message": result.message, "details": result.details})
-    else:
-        typer.echo(f"{'ok' if result.ok else 'failed'}: {result.message}")
-    if not result.ok:
-        raise typer.Exit(int(ExitCode.FAILED))
+    elif result.ok:
+        typer.echo(f"ok: {result.message}")
+    if result.ok:
+        return
+    code = exit_code_for_check(result.details)
+    if not as_json:
+        hint = result.details.get("hint") or (
+            f"set new credentials with `canonry credentials set {name}`"
+            if code is ExitCode.NEEDS_REAUTH
+            else "check the connection's config (`canonry connections show`) and retry"
+        )
+        typer.echo(f"error: {result.message} — {hint}", err=True)
+    raise typer.Exit(int(code))
 
 
 @app.command("remove")

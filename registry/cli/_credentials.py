@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import typer
 
-from canonical import ConfigurationError
 from registry.cli._common import open_registry
 from registry.cli._input import read_secrets_stdin
 
@@ -20,8 +20,21 @@ app = typer.Typer(help="A connection's credentials: set, rotate or restore (neve
 _STDIN = typer.Option(False, "--stdin", help="Read the credentials as a JSON object from stdin.")
 
 
+def _interactive() -> bool:
+    """A terminal to prompt on (hidden input needs one; the tests replace this)."""
+    return sys.stdin.isatty()
+
+
 def _prompt(registry: Registry, connection: str) -> dict[str, str]:
+    from canonical import ConfigurationError
+
     conn = registry.get_connection(connection)
+    if not _interactive():
+        raise ConfigurationError(
+            "no terminal to prompt for the credentials on",
+            hint=f"pipe them as a JSON object with --stdin, e.g. "
+            f"`canonry credentials set {conn.name} --stdin < creds.json`",
+        )
     model = registry.catalog.get(conn.adapter).credentials_model
     if not model.model_fields:
         raise ConfigurationError(

@@ -10,11 +10,14 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from canonical import CanonryError
+
 __all__ = ["app"]
 
 app = typer.Typer(help="Canonical schema: export and check versions.", no_args_is_help=True)
 
 _USAGE_ERROR = 2
+_FAILED = 1
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -23,8 +26,10 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = _USAGE_ERROR) -> typer.Exit:
-    _console(stderr=True).print(f"error: {message}", markup=False)
+def _fail(exc: CanonryError, code: int = _USAGE_ERROR) -> typer.Exit:
+    """``error: <what> — <what to do>``, like every command."""
+    hint = exc.hint or "see `canonry schema --help`"
+    _console(stderr=True).print(f"error: {exc.message} — {hint}", markup=False)
     return typer.Exit(code)
 
 
@@ -52,7 +57,7 @@ def export(
     try:
         paths = export_schemas(directory)
     except CanonryError as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(exc) from exc
     table = Table(title=f"canonical schema {SCHEMA_VERSION}")
     table.add_column("model")
     table.add_column("file", overflow="fold")
@@ -88,7 +93,7 @@ def diff(
             parse_version(old_dir.name), parse_version(new_dir.name)
         change = classify_change(load_schemas(old_dir), load_schemas(new_dir))
     except CanonryError as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(exc) from exc
     console = _console()
     console.print(f"{old_dir.name} -> {new_dir.name}: {change.kind.value}", markup=False)
     for reason in change.reasons:
@@ -98,5 +103,5 @@ def diff(
     try:
         check_version_bump(old_dir.name, new_dir.name, change)
     except CanonryError as exc:
-        raise _fail(str(exc), code=1) from exc
+        raise _fail(exc, code=_FAILED) from exc
     console.print(f"version bump {old_dir.name} -> {new_dir.name} fits the change", markup=False)

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from registry.cli._common import state
+from registry.cli._listen import listen_socket
 
 __all__ = ["serve"]
 
@@ -43,13 +44,15 @@ def serve(
     import uvicorn
 
     from registry import database_url_from_env
+    from registry._database import require_database as check_database
     from webhooks import WebhookSettings, create_app
 
     settings = WebhookSettings.from_env(
         database_url=state(ctx).database_url, public_base_url=public_url
     )
     url = settings.database_url or database_url_from_env()
-    _check_schema(url)
+    check_database(url)  # exists and initialised: nothing is created implicitly
+    sock = listen_socket(host, port)  # before DBOS starts: a taken port fails fast
     runtime = _launch_jobs(url, workers_in_process)
     try:
         app = create_app(settings)
@@ -62,8 +65,9 @@ def serve(
         config = uvicorn.Config(
             app, host=host, port=port, log_level=log_level, access_log=access_log
         )
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         runtime.shutdown()
 
 
@@ -74,22 +78,6 @@ def _add_unified_api(app: Any) -> None:
 
     routes = api_routes(app.state.engine, metrics_registry=METRICS_REGISTRY)
     app.router.routes[0:0] = routes
-
-
-def _check_schema(url: str) -> None:
-    from canonical import ConfigurationError
-    from registry import create_engine, current_revision, head_revision
-
-    engine = create_engine(url)
-    try:
-        current = current_revision(engine)
-    finally:
-        engine.dispose()
-    if current != head_revision():
-        raise ConfigurationError(
-            f"the database is at revision {current or 'none'}, not {head_revision()}",
-            hint="run `canonry init` (or `canonry db upgrade`) first",
-        )
 
 
 def _launch_jobs(url: str, process: bool | None) -> Any:

@@ -1,29 +1,71 @@
-"""``canonry sync CONNECTION STREAM``: a checkpointed sync with a live progress bar."""
+"""``canonry sync CONNECTION STREAM``: a checkpointed sync into a file, on purpose nowhere, or
+a dry run; with a live progress bar.
+
+A destination is required: records read and checkpointed without being kept would be
+skipped by every later run, so throwing them away takes ``--discard``.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from registry.cli._common import open_registry
+from registry.cli._common import ExitCode, fail, open_registry
+from registry.cli._sync_report import live_progress, print_dry_run, print_summary
 
 if TYPE_CHECKING:
-    from registry import Registry, SyncProgress
+    from canonical import CanonicalModel
+    from registry import Registry
     from registry.cli._jsonl import JsonlSink
 
 __all__ = ["sync"]
 
+_OUT = typer.Option(
+    "--out",
+    help="Write the canonical objects as JSON lines to this file: new runs append, an "
+    "interrupted run resumes exactly; a non-empty file this sync did not write is refused.",
+)
+
+
+def _check_destination(out: Path | None, discard: bool, dry_run: bool, overwrite: bool) -> None:
+    chosen = [
+        name for name, on in (("--out", out), ("--discard", discard), ("--dry-run", dry_run)) if on
+    ]
+    if not chosen:
+        fail(
+            "sync needs a destination for the records",
+            "pass --out FILE to write them as JSON lines, or --discard to advance the cursor "
+            "without keeping them (--dry-run only counts them)",
+            ExitCode.USAGE,
+        )
+    if len(chosen) > 1:
+        fail(f"{' and '.join(chosen)} exclude each other", "choose one of them", ExitCode.USAGE)
+    if overwrite and out is None:
+        fail("--overwrite needs --out FILE", "add --out, or drop --overwrite", ExitCode.USAGE)
+
 
 def _open_sink(
-    registry: Registry, connection: str, stream: str, out: Path, full: bool
+    registry: Registry, connection: str, stream: str, out: Path, overwrite: bool
 ) -> JsonlSink:
-    from registry.cli._jsonl import JsonlSink, resume_offset
+    from registry.cli._jsonl import JsonlSink, plan_output
 
     path = out.resolve()
-    return JsonlSink(path, resume_offset(path, registry.sync_state(connection, stream), full))
+    state = registry.sync_state(connection, stream)
+    return JsonlSink(path, plan_output(path, state, overwrite=overwrite))
+
+
+def _drain(objects: Iterator[CanonicalModel], sink: JsonlSink | None) -> None:
+    try:
+        for obj in objects:
+            if sink is not None:
+                sink.write(obj)
+    finally:
+        if sink is not None:
+            sink.close()
 
 
 def sync(
@@ -33,73 +75,43 @@ def sync(
     full: bool = typer.Option(
         False, "--full", help="Ignore the saved cursor; resync from scratch."
     ),
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the canonical objects as JSON lines to this file."),
-    ] = None,
+    out: Annotated[Path | None, _OUT] = None,
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the contents of the --out file, whoever wrote it."
+    ),
+    discard: bool = typer.Option(
+        False, "--discard", help="Keep no records, but advance the cursor past them."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Read and map, report counts; save no cursor, write nothing."
+    ),
 ) -> None:
     """Sync STREAM of CONNECTION, resuming from the last checkpoint unless --full."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,.0f} records"),
-        TextColumn("{task.fields[rate]:,.0f} records/s"),
-        TextColumn("{task.fields[pages]} pages"),
-        TimeElapsedColumn(),
-    )
+    _check_destination(out, discard, dry_run, overwrite)
     started = time.monotonic()
-    with open_registry(ctx) as registry:
-        sink = _open_sink(registry, connection, stream, out, full) if out else None
-        live = console.is_terminal
-        with Progress(*columns, console=console, transient=True, disable=not live) as bar:
-            task = bar.add_task(f"{connection}/{stream}", total=None, rate=0.0, pages=0)
-
-            def report(p: SyncProgress) -> None:
-                rate = p.records / max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=p.records, rate=rate, pages=p.pages)
-
-            try:
-                objects = registry.sync(
-                    connection,
-                    stream,
-                    full=full,
-                    progress=report,
-                    on_checkpoint=sink.checkpoint if sink else None,
-                )
-                for obj in objects:
-                    if sink is not None:
-                        sink.write(obj)
-            finally:
-                if sink is not None:
-                    sink.close()
+    with open_registry(ctx) as registry, live_progress(f"{connection}/{stream}") as report:
+        if dry_run:
+            counted = _count(registry.preview(connection, stream, full=full, progress=report))
+            print_dry_run(counted, time.monotonic() - started)
+            return
+        sink = _open_sink(registry, connection, stream, out, overwrite) if out else None
+        objects = registry.sync(
+            connection,
+            stream,
+            full=full,
+            progress=report,
+            on_checkpoint=sink.checkpoint if sink else None,
+        )
+        _drain(objects, sink)
         runs = registry.sync_runs(connection, limit=1)
-    _summary(runs[0] if runs else None, time.monotonic() - started, out, sink)
+    print_summary(runs[0] if runs else None, time.monotonic() - started, out, sink)
 
 
-def _summary(run: object, elapsed: float, out: Path | None, sink: JsonlSink | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from registry import SyncRun
-
-    if not isinstance(run, SyncRun):
-        return
-    table = Table("sync", "", show_header=False, title="sync summary")
-    resumed = f" (resumed at byte {sink.resumed_at})" if sink and sink.resumed_at else ""
-    rows = {
-        "run": run.id,
-        "stream": run.stream,
-        "status": run.status.value,
-        "pages": str(run.pages),
-        "records": f"{run.records:,}",
-        "seconds": f"{elapsed:.1f}",
-        "records/s": f"{run.records / max(elapsed, 1e-6):,.0f}",
-        "out": f"{out}{resumed}" if out else "-",
-    }
-    for key, value in rows.items():
-        table.add_row(key, value)
-    Console().print(table)
+def _count(objects: Iterator[CanonicalModel]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obj in objects:
+        kind = type(obj).__name__
+        counts[kind] = counts.get(kind, 0) + 1
+        if getattr(obj, "remote_was_deleted", False):
+            counts["deleted"] = counts.get("deleted", 0) + 1
+    return counts

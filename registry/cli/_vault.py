@@ -2,8 +2,8 @@
 
 The database comes from ``CANONRY_DATABASE_URL`` (default ``sqlite:///canonry.db``), the
 keys from ``CANONRY_MASTER_KEYS`` or the key file (``CANONRY_KEY_FILE``, default
-``canonry.keys``). Exit codes: 0 done, 1 refused or failed (one line saying what to do),
-2 usage. Heavy imports happen inside the commands.
+``canonry.keys``). Failures are one line with the CLI's exit codes (``_common.ExitCode``).
+Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
     import os
 
     from canonical import ConfigurationError
+    from registry.cli._common import require_database
     from vault import LocalCredentialStore, make_engine, store_from_env
 
     backend = (os.environ.get("CANONRY_VAULT") or "local").strip().lower()
@@ -47,9 +48,9 @@ def _local_store(ctx: typer.Context) -> LocalCredentialStore:
             f"{backend!r}",
             hint="rotate keys in HashiCorp Vault itself, or unset CANONRY_VAULT",
         )
-    # The root app's --database-url (CliState), else CANONRY_DATABASE_URL / the default.
-    url: str | None = getattr(ctx.find_root().obj, "database_url", None)
-    # The schema belongs to the registry's migrations (`canonry init`): never create it here.
+    # --database-url, else CANONRY_DATABASE_URL / the default; it must exist and be
+    # migrated: the schema belongs to the registry's migrations (`canonry init`)
+    url = require_database(ctx)
     store = store_from_env(make_engine(url), create_table=False)
     assert isinstance(store, LocalCredentialStore)
     return store

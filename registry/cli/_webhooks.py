@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from registry.cli import _webhooks_send
-from registry.cli._common import ExitCode, fail, open_registry, print_json, state
+from registry.cli._common import (
+    ExitCode,
+    fail,
+    open_registry,
+    print_json,
+    require_database,
+    state,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -43,7 +50,7 @@ def parse_age(text: str) -> timedelta:
 def _engine(ctx: typer.Context) -> Iterator[Engine]:
     from registry import create_engine
 
-    engine = create_engine(state(ctx).database_url)
+    engine = create_engine(require_database(ctx))
     try:
         yield engine
     finally:
@@ -59,11 +66,15 @@ def _connection_id(ctx: typer.Context, connection: str | None) -> str | None:
 
 def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
     """Received items whose job runs now (shown as ``processing``); empty if DBOS's tables
-    cannot be read (not created yet): the items then show as stored."""
+    cannot be read (not created yet): the items then show as stored. DBOS is imported
+    only when some item waits (a fast `webhooks list` otherwise)."""
     from webhooks import InboxStatus
-    from webhooks.jobs import JobSettings, running_items
 
     waiting = [i.id for i in items if i.status is InboxStatus.RECEIVED]
+    if not waiting:
+        return set()
+    from webhooks.jobs import JobSettings, running_items
+
     try:
         return running_items(engine, waiting, JobSettings.from_env().dbos_schema)
     except Exception:  # only the annotation is lost

@@ -8,7 +8,7 @@ from types import FrameType
 
 import typer
 
-from registry.cli._common import state
+from registry.cli._common import require_database
 
 __all__ = ["worker"]
 
@@ -43,11 +43,12 @@ def worker(
     Runs until SIGTERM or SIGINT, then stops taking jobs and lets running ones finish
     (up to --grace seconds; unfinished ones resume on the next start or another worker).
     """
-    from registry import database_url_from_env
     from webhooks.handlers import DEFAULT_HANDLERS, load_handlers
     from webhooks.jobs import JobSettings, launch_dbos
 
-    url = state(ctx).database_url or database_url_from_env()
+    # exists and is initialised, checked first: DBOS's launch would create a missing
+    # PostgreSQL database (and SQLite would create a missing file)
+    url = require_database(ctx)
     settings = JobSettings.from_env(
         database_url=url, concurrency=concurrency, executor_id=executor_id
     )

@@ -45,9 +45,7 @@ def _rows(
         engine.dispose()
 
 
-def _resource(
-    database_url: str | None, tenant: str, model: str, page_size: int
-) -> DltResource:
+def _resource(database_url: str | None, tenant: str, model: str, page_size: int) -> DltResource:
     name = _NAMES[model]
 
     def records(

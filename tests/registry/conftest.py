@@ -75,10 +75,8 @@ def registry(make_registry: MakeRegistry) -> Registry:
     return make_registry()
 
 
-@pytest.fixture
-def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_plugin_path(root: Path) -> Path:
     """A directory whose dist-info registers the fake adapter in ``canonry.adapters``."""
-    root = tmp_path_factory.mktemp("plugin")
     info = root / "canonry_fake_adapter-1.2.3.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
@@ -91,22 +89,31 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cli_env(
-    tmp_path: Path, sqlite_url: str, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """Environment for the CLI, in-process (monkeypatched) and for subprocesses."""
-    from plugins import load_adapters
+def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory whose dist-info registers the fake adapter in ``canonry.adapters``."""
+    return make_plugin_path(tmp_path_factory.mktemp("plugin"))
 
-    env = {
-        "CANONRY_DATABASE_URL": sqlite_url,
-        "CANONRY_KEY_FILE": str(tmp_path / "canonry.keys"),
+
+def cli_variables(folder: Path) -> dict[str, str]:
+    """The CLI's environment for a database and key file in ``folder`` (tenant acme)."""
+    return {
+        "CANONRY_DATABASE_URL": f"sqlite:///{folder / 'canonry.db'}",
+        "CANONRY_KEY_FILE": str(folder / "canonry.keys"),
         "CANONRY_TENANT": "acme",
         "CANONRY_VAULT": "local",
         "CANONRY_PLUGINS": "",
     }
-    for key, value in env.items():
+
+
+def _cli_environment(
+    folder: Path, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    from plugins import load_adapters
+
+    for key, value in cli_variables(folder).items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("CANONRY_MASTER_KEYS", raising=False)
+    for key in ("CANONRY_MASTER_KEYS", "CANONRY_VAULT_TRANSIT"):
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.syspath_prepend(str(plugin_path))
     load_adapters(refresh=True)
     full = dict(os.environ)
@@ -115,3 +122,48 @@ def cli_env(
     if str(plugin_path) in sys.path:
         sys.path.remove(str(plugin_path))
     load_adapters(refresh=True)
+
+
+@pytest.fixture
+def bare_cli_env(
+    tmp_path: Path, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """Environment for the CLI, in-process (monkeypatched) and for subprocesses; the
+    database (tmp_path/canonry.db) does not exist yet."""
+    yield from _cli_environment(tmp_path, plugin_path, monkeypatch)
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, sqlite_url: str, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """``bare_cli_env`` with its database migrated (``sqlite_url``)."""
+    assert sqlite_url == cli_variables(tmp_path)["CANONRY_DATABASE_URL"]
+    yield from _cli_environment(tmp_path, plugin_path, monkeypatch)
+
+
+@pytest.fixture
+def initialised(cli_env: dict[str, str]) -> dict[str, str]:
+    """``canonry init`` has run on the CLI's database."""
+    from tests.registry.cli import canonry
+
+    code, out, _ = canonry("init")
+    assert code == 0, out
+    return cli_env
+
+
+@pytest.fixture
+def billing(initialised: dict[str, str], fake_api: FakeAPI) -> str:
+    """A connection ``billing`` to the fake API, with its credentials."""
+    import json
+
+    from tests.registry.cli import canonry
+
+    config = json.dumps({"base_url": fake_api.url, "page_size": 100})
+    code, out, err = canonry(
+        "connections", "add", "billing", "--adapter", "fake", "--config", config,
+        "--credentials-stdin", input=json.dumps({"api_key": API_KEY}),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "added connection billing (fake)" in out
+    return "billing"

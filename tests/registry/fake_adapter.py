@@ -73,7 +73,7 @@ class FakeAdapter(Adapter):
             with self._session() as client:
                 me = self._get(client, "/me")
         except AuthenticationError as exc:
-            return CheckResult(ok=False, message=exc.message)
+            return CheckResult.from_error(exc)
         return CheckResult(ok=True, message=f"authenticated as {me['account']}")
 
     def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:

@@ -7,39 +7,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from registry import head_revision
-from registry.cli import app
+from tests.registry.cli import canonry
 from tests.registry.conftest import API_KEY
-from tests.registry.fake_adapter import FakeAPI
-
-runner = CliRunner()
-
-
-def canonry(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    assert API_KEY not in result.stdout + result.stderr, "a secret was printed"
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def initialised(cli_env: dict[str, str]) -> dict[str, str]:
-    code, out, _ = canonry("init")
-    assert code == 0, out
-    return cli_env
-
-
-@pytest.fixture
-def billing(initialised: dict[str, str], fake_api: FakeAPI) -> str:
-    config = json.dumps({"base_url": fake_api.url, "page_size": 100})
-    code, out, err = canonry(
-        "connections", "add", "billing", "--adapter", "fake", "--config", config,
-        "--credentials-stdin", input=json.dumps({"api_key": API_KEY}),
-    )  # fmt: skip
-    assert code == 0, err
-    assert "added connection billing (fake)" in out
-    return "billing"
 
 
 def test_init_is_idempotent_and_says_what_it_did(cli_env: dict[str, str]) -> None:
@@ -76,7 +47,7 @@ def test_adapters_list_and_show(cli_env: dict[str, str]) -> None:
     assert [f["name"] for f in shown["credentials"]] == ["api_key"]
     assert shown["streams"] == [{"name": "customers", "model": "Customer"}]
     code, _, err = canonry("adapters", "show", "nope")
-    assert code == 3
+    assert code == 2  # like every unknown adapter key: input, not stored data
     assert err.startswith("error: no adapter 'nope' is installed — installed: ")
 
 
@@ -122,7 +93,7 @@ def test_other_tenant_is_refused(billing: str) -> None:
         ("connections", "show", "billing"),
         ("connections", "test", "billing"),
         ("connections", "remove", "billing", "--yes"),
-        ("sync", "billing", "customers"),
+        ("sync", "billing", "customers", "--discard"),
     ):
         code, _, err = canonry("--tenant", "globex", *args)
         assert code == 3, args
@@ -136,7 +107,10 @@ def test_other_tenant_is_refused(billing: str) -> None:
     assert code == 0  # acme's credential was not replaced
 
 
-def test_credentials_set_by_prompt_and_rotate_by_stdin(billing: str) -> None:
+def test_credentials_set_by_prompt_and_rotate_by_stdin(
+    billing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("registry.cli._credentials._interactive", lambda: True)
     code, out, _ = canonry("credentials", "set", "billing", input="sk_prompted_1\n")
     assert code == 0
     assert out.strip().endswith("@v2")
@@ -152,7 +126,7 @@ def test_credentials_set_by_prompt_and_rotate_by_stdin(billing: str) -> None:
 def test_revoked_credentials_exit_4(billing: str) -> None:
     code, _, _ = canonry("credentials", "set", "billing", "--stdin", input='{"api_key": "revoked"}')
     assert code == 0
-    code, _, err = canonry("sync", "billing", "customers")
+    code, _, err = canonry("sync", "billing", "customers", "--discard")
     assert code == 4
     assert err.startswith("error: the fake API revoked the token — set new credentials")
     _, out, _ = canonry("connections", "list", "--json")
@@ -168,9 +142,9 @@ def test_sync_to_jsonl_then_audit(billing: str, tmp_path: Path) -> None:
     assert [json.loads(line)["remote_id"] for line in lines] == [f"cus_{i:08d}" for i in range(250)]
     code, _, _ = canonry("sync", "billing", "customers", "--out", str(out_file))
     assert code == 0
-    assert out_file.read_text() == ""  # nothing new; a finished run's file is not resumed
+    assert len(out_file.read_text().splitlines()) == 250  # nothing new: the file is kept
     code, _, _ = canonry("sync", "billing", "customers", "--full", "--out", str(out_file))
-    assert len(out_file.read_text().splitlines()) == 250
+    assert len(out_file.read_text().splitlines()) == 500  # a new run appends
     code, out, _ = canonry("audit", "--json", "--limit", "100")
     actions = [e["action"] for e in json.loads(out)]
     assert actions[:4] == ["sync.start", "sync.start", "sync.start", "connection.add"]
@@ -192,7 +166,7 @@ def test_init_creates_a_new_database(cli_env: dict[str, str], tmp_path: Path) ->
 def test_update_disable_and_enable(billing: str) -> None:
     code, out, _ = canonry("connections", "update", "billing", "--status", "disabled")
     assert (code, out.strip()) == (0, "updated connection billing (disabled)")
-    code, _, err = canonry("sync", "billing", "customers")
+    code, _, err = canonry("sync", "billing", "customers", "--discard")
     assert code == 2
     assert "connections update billing --status active" in err
     code, _, err = canonry("connections", "update", "billing", "--status", "sleeping")
@@ -202,6 +176,6 @@ def test_update_disable_and_enable(billing: str) -> None:
         "connections", "update", "billing", "--status", "active", "--rename", "eu", "--json"
     )
     assert (code, json.loads(out)["name"], json.loads(out)["status"]) == (0, "eu", "active")
-    code, _, err = canonry("sync", "eu", "orders")
+    code, _, err = canonry("sync", "eu", "orders", "--discard")
     assert code == 2
     assert "no stream 'orders'" in err

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from registry.cli import app
+from tests.registry.conftest import migrate
 from vault import (
     LocalCredentialStore,
     LocalKeyring,
@@ -25,7 +26,8 @@ SECRET = "sk_live_cli-CANARY-3141592653"
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def bare_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment, with no database yet."""
     monkeypatch.chdir(tmp_path)
     for name in ("CANONRY_VAULT", "CANONRY_VAULT_TRANSIT", "CANONRY_MASTER_KEYS"):
         monkeypatch.delenv(name, raising=False)
@@ -36,6 +38,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+@pytest.fixture
+def env(bare_env: dict[str, str]) -> dict[str, str]:
+    """The environment and a migrated database (what `canonry init` does first)."""
+    migrate(bare_env["CANONRY_DATABASE_URL"])
+    return bare_env
 
 
 def _store(env: dict[str, str]) -> LocalCredentialStore:
@@ -176,10 +185,19 @@ def test_subprocess_rotate_and_status(env: dict[str, str], tmp_path: Path) -> No
     assert SECRET not in done.stdout + done.stderr + status.stdout + status.stderr
 
 
-def test_vault_commands_never_create_the_schema(env: dict[str, str]) -> None:
+def test_vault_commands_never_create_the_schema(bare_env: dict[str, str]) -> None:
+    env = bare_env
     init_local_keyring(Path(env["CANONRY_KEY_FILE"]))
+    database = Path(env["CANONRY_DATABASE_URL"].removeprefix("sqlite:///"))
     code, _, err = _invoke("status")
-    assert code == 1
+    assert code == 2
+    assert err.startswith("error: no database at")
+    assert "canonry init" in err
+    assert not database.exists()  # not even an empty file
+    database.touch()
+    code, _, err = _invoke("status")
+    assert code == 2
+    assert "is not initialised" in err
     assert "canonry init" in err
     engine = make_engine(env["CANONRY_DATABASE_URL"])
     with engine.connect() as conn:

@@ -134,6 +134,11 @@ def test_invalid_tenant_is_refused(make_registry: MakeRegistry) -> None:
 
 
 def test_unmigrated_database_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="no database at") as caught:
+        Registry(f"sqlite:///{tmp_path / 'missing.db'}", tenant="acme", adapters={})
+    assert "canonry init" in str(caught.value)
+    assert not (tmp_path / "missing.db").exists()  # opening never creates a database
+    (tmp_path / "empty.db").touch()
     with pytest.raises(ConfigurationError, match="not initialised") as caught:
         Registry(f"sqlite:///{tmp_path / 'empty.db'}", tenant="acme", adapters={})
     assert "canonry init" in str(caught.value)

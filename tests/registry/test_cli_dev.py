@@ -1,0 +1,66 @@
+"""`canonry dev fake-vendor`: serves the loopback fakes; what it prints is enough to sync."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugins.fakes import unused_port
+from tests.registry.cli import canonry
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, cli_env: dict[str, str]) -> Iterator[list[str]]:
+    """``canonry dev fake-vendor VENDOR`` in a child process; yields the lines it printed
+    before serving. The child is stopped (SIGTERM, then SIGKILL) whatever the outcome."""
+    vendor: str = request.param
+    command = [sys.executable, "-m", "registry.cli", "dev", "fake-vendor", vendor]
+    command += ["--port", str(unused_port()), "--customers", "7", "--invoices", "3"]
+    child = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        lines = [child.stdout.readline() for _ in range(5)]  # printed once it listens
+        yield lines
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=60) == 0
+        assert "stopped" in child.stdout.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=60)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def run_printed(line: str) -> tuple[int, str, str]:
+    """One printed ``canonry ...`` line, in-process (``<<< JSON`` becomes stdin)."""
+    command, _, stdin = line.strip().partition(" <<< ")
+    argv = shlex.split(command)
+    assert argv[0] == "canonry"
+    return canonry(*argv[1:], input=shlex.split(stdin)[0] if stdin else None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("served", "stream"), [("stripe", "customers"), ("hubspot", "contacts")], indirect=["served"]
+)
+def test_the_printed_settings_sync_the_fake(
+    served: list[str], stream: str, initialised: dict[str, str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    assert served[0].startswith("fake ")
+    assert "7 customers, 3 invoices" in served[0]
+    monkeypatch.chdir(tmp_path)
+    for line in served[2:]:
+        code, out, err = run_printed(line)
+        assert code == 0, (line, out, err)
+    records = [json.loads(x) for x in (tmp_path / f"{stream}.jsonl").read_text().splitlines()]
+    assert len(records) == 7
+    assert all(r["email"].endswith("@example.com") for r in records)
