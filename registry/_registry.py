@@ -170,6 +170,11 @@ class Registry(RecordsMixin):
         backup on purpose. Reads refuse a credential older than the newest one stored
         (``vault.CredentialRollbackError``); this seals it again as a newer version."""
         row = self._row(name_or_id)
+        if row.credential_ref is None:
+            raise NotFoundInRegistry(
+                f"connection {row.name!r} has no credential to restore",
+                hint=f"set one with `canonry credentials set {row.name}`",
+            )
         ref = self.credential_store.accept_restored(self.tenant, row.id)
         return self._record_credential(row, ref, "credentials.restore")
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.harness import Processes
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -116,7 +117,7 @@ class Session:
     folder: Path
     env: dict[str, str]
     ports: dict[int, int]
-    servers: list[subprocess.Popen[bytes]]
+    servers: Processes
 
     def text(self, block: Block) -> str:
         code = block.code
@@ -126,7 +127,7 @@ class Session:
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
+def session(tmp_path: Path, processes: Processes) -> Iterator[Session]:
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
@@ -134,22 +135,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "examples" / "canonry-acme"), str(REPO)])
     env["COLUMNS"] = "200"  # rich tables: no wrapping of the values blocks print
-    state = Session(folder, env, {p: _free_port() for p in PORTS}, [])
-    try:
-        yield state
-    finally:
-        for server in state.servers:
-            _stop(server)
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
+    return Session(folder, env, {p: _free_port() for p in PORTS}, processes)
 
 
 def _wait_for_port(port: int, server: subprocess.Popen[bytes], where: str) -> None:
@@ -168,11 +154,10 @@ def _background(session: Session, block: Block) -> None:
     assert found, f"{block.where}: a background block needs port=N"
     port = session.ports.get(int(found[1]), int(found[1]))
     command = session.text(block).strip()
-    server = subprocess.Popen(
+    server = session.servers.start(
         ["bash", "-c", f"exec {command}"], cwd=session.folder, env=session.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    session.servers.append(server)
     _wait_for_port(port, server, block.where)
 
 

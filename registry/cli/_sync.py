@@ -1,8 +1,9 @@
-"""``canonry sync CONNECTION STREAM``: a checkpointed sync into a file, on purpose nowhere, or
-a dry run; with a live progress bar.
+"""``canonry sync CONNECTION STREAM``: a checkpointed sync into the record store (and, with
+``--out``, a JSON-lines file too), or a dry run; with a live progress bar.
 
-A destination is required: records read and checkpointed without being kept would be
-skipped by every later run, so throwing them away takes ``--discard``.
+Every record a run checkpoints is kept in the record store (``canonry records``, the unified
+API), in the same transaction as the cursor, so no run can advance past records it did not
+keep.
 """
 
 from __future__ import annotations
@@ -31,19 +32,9 @@ _OUT = typer.Option(
 )
 
 
-def _check_destination(out: Path | None, discard: bool, dry_run: bool, overwrite: bool) -> None:
-    chosen = [
-        name for name, on in (("--out", out), ("--discard", discard), ("--dry-run", dry_run)) if on
-    ]
-    if not chosen:
-        fail(
-            "sync needs a destination for the records",
-            "pass --out FILE to write them as JSON lines, or --discard to advance the cursor "
-            "without keeping them (--dry-run only counts them)",
-            ExitCode.USAGE,
-        )
-    if len(chosen) > 1:
-        fail(f"{' and '.join(chosen)} exclude each other", "choose one of them", ExitCode.USAGE)
+def _check_options(out: Path | None, dry_run: bool, overwrite: bool) -> None:
+    if out is not None and dry_run:
+        fail("--out and --dry-run exclude each other", "choose one of them", ExitCode.USAGE)
     if overwrite and out is None:
         fail("--overwrite needs --out FILE", "add --out, or drop --overwrite", ExitCode.USAGE)
 
@@ -79,15 +70,13 @@ def sync(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace the contents of the --out file, whoever wrote it."
     ),
-    discard: bool = typer.Option(
-        False, "--discard", help="Keep no records, but advance the cursor past them."
-    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Read and map, report counts; save no cursor, write nothing."
     ),
 ) -> None:
-    """Sync STREAM of CONNECTION, resuming from the last checkpoint unless --full."""
-    _check_destination(out, discard, dry_run, overwrite)
+    """Sync STREAM of CONNECTION into the record store, resuming from the last checkpoint
+    unless --full (a full run also turns records that vanished into tombstones)."""
+    _check_options(out, dry_run, overwrite)
     started = time.monotonic()
     with open_registry(ctx) as registry, live_progress(f"{connection}/{stream}") as report:
         if dry_run:

@@ -64,7 +64,7 @@ def print_dry_run(counts: dict[str, int], elapsed: float) -> None:
 
 def _out_text(out: Path | None, sink: JsonlSink | None) -> str:
     if out is None or sink is None:
-        return "- (discarded)"
+        return "-"
     where = f" at byte {sink.plan.offset:,}" if sink.plan.mode in ("resume", "append") else ""
     return f"{out} ({_HOW[sink.plan.mode]}{where})"
 
@@ -80,6 +80,8 @@ def print_summary(run: object, elapsed: float, out: Path | None, sink: JsonlSink
         "status": run.status.value,
         "pages": str(run.pages),
         "records": f"{run.records:,}",
+        "changed in the store": f"{run.changed:,}",
+        "deleted (tombstones)": f"{run.deleted:,}",
         "seconds": f"{elapsed:.1f}",
         "records/s": f"{run.records / max(elapsed, 1e-6):,.0f}",
         "out": _out_text(out, sink),

@@ -93,7 +93,7 @@ def test_other_tenant_is_refused(billing: str) -> None:
         ("connections", "show", "billing"),
         ("connections", "test", "billing"),
         ("connections", "remove", "billing", "--yes"),
-        ("sync", "billing", "customers", "--discard"),
+        ("sync", "billing", "customers"),
     ):
         code, _, err = canonry("--tenant", "globex", *args)
         assert code == 3, args
@@ -126,7 +126,7 @@ def test_credentials_set_by_prompt_and_rotate_by_stdin(
 def test_revoked_credentials_exit_4(billing: str) -> None:
     code, _, _ = canonry("credentials", "set", "billing", "--stdin", input='{"api_key": "revoked"}')
     assert code == 0
-    code, _, err = canonry("sync", "billing", "customers", "--discard")
+    code, _, err = canonry("sync", "billing", "customers")
     assert code == 4
     assert err.startswith("error: the fake API revoked the token — set new credentials")
     _, out, _ = canonry("connections", "list", "--json")
@@ -166,7 +166,7 @@ def test_init_creates_a_new_database(cli_env: dict[str, str], tmp_path: Path) ->
 def test_update_disable_and_enable(billing: str) -> None:
     code, out, _ = canonry("connections", "update", "billing", "--status", "disabled")
     assert (code, out.strip()) == (0, "updated connection billing (disabled)")
-    code, _, err = canonry("sync", "billing", "customers", "--discard")
+    code, _, err = canonry("sync", "billing", "customers")
     assert code == 2
     assert "connections update billing --status active" in err
     code, _, err = canonry("connections", "update", "billing", "--status", "sleeping")
@@ -176,6 +176,6 @@ def test_update_disable_and_enable(billing: str) -> None:
         "connections", "update", "billing", "--status", "active", "--rename", "eu", "--json"
     )
     assert (code, json.loads(out)["name"], json.loads(out)["status"]) == (0, "eu", "active")
-    code, _, err = canonry("sync", "eu", "orders", "--discard")
+    code, _, err = canonry("sync", "eu", "orders")
     assert code == 2
     assert "no stream 'orders'" in err

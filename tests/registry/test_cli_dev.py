@@ -13,30 +13,26 @@ from pathlib import Path
 import pytest
 
 from plugins.fakes import unused_port
+from tests.harness import Processes
 from tests.registry.cli import canonry
 
 
 @pytest.fixture
-def served(request: pytest.FixtureRequest, cli_env: dict[str, str]) -> Iterator[list[str]]:
+def served(
+    request: pytest.FixtureRequest, cli_env: dict[str, str], processes: Processes
+) -> Iterator[list[str]]:
     """``canonry dev fake-vendor VENDOR`` in a child process; yields the lines it printed
     before serving. The child is stopped (SIGTERM, then SIGKILL) whatever the outcome."""
     vendor: str = request.param
     command = [sys.executable, "-m", "registry.cli", "dev", "fake-vendor", vendor]
     command += ["--port", str(unused_port()), "--customers", "7", "--invoices", "3"]
-    child = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        lines = [child.stdout.readline() for _ in range(5)]  # printed once it listens
-        yield lines
-        child.send_signal(signal.SIGTERM)
-        assert child.wait(timeout=60) == 0
-        assert "stopped" in child.stdout.read()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(timeout=60)
-        if child.stdout is not None:
-            child.stdout.close()
+    child = processes.start(command, env=cli_env, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    lines = [child.stdout.readline() for _ in range(5)]  # printed once it listens
+    yield lines
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=60) == 0
+    assert "stopped" in child.stdout.read()
 
 
 def run_printed(line: str) -> tuple[int, str, str]:

@@ -9,10 +9,10 @@ import httpx
 from registry import create_engine
 from registry.api import create_api_app
 from tests.registry.api.server import served
-from tests.registry.test_cli import billing, canonry, initialised  # noqa: F401 (fixtures)
+from tests.registry.cli import canonry
 
 
-def test_sync_then_records_list_show_count(billing: str) -> None:  # noqa: F811
+def test_sync_then_records_list_show_count(billing: str) -> None:
     code, _, err = canonry("sync", billing, "customers")
     assert code == 0, err
     code, out, _ = canonry("records", "count", "customers", "--json")
@@ -36,7 +36,7 @@ def test_sync_then_records_list_show_count(billing: str) -> None:  # noqa: F811
 
 
 def test_api_keys_create_once_list_without_secret_revoke(
-    initialised: dict[str, str],  # noqa: F811
+    initialised: dict[str, str],
 ) -> None:
     code, out, err = canonry("api-keys", "create", "--name", "app")
     assert code == 0, err

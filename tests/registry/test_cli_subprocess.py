@@ -59,7 +59,7 @@ def test_exit_codes_as_a_subprocess(cli_env: dict[str, str], fake_api: FakeAPI) 
     assert cli(cli_env, "connections", "add").returncode == 2  # click usage error
     other = cli(cli_env, "--tenant", "globex", "connections", "test", "billing")
     assert other.returncode == 3
-    synced = cli(cli_env, "sync", "billing", "customers", "--discard")
+    synced = cli(cli_env, "sync", "billing", "customers")
     assert synced.returncode == 0
     assert "250" in synced.stdout
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from registry import Registry, RunStatus
+from registry import Registry
 from tests.registry.cli import canonry
 from tests.registry.fake_adapter import FakeAPI
 
@@ -79,19 +79,21 @@ def test_a_first_run_killed_before_its_first_checkpoint_resumes(
     assert remote_ids(out) == [f"cus_{i:08d}" for i in range(250)]
 
 
-def test_sync_without_a_destination_is_refused(billing: str, initialised: dict[str, str]) -> None:
+def test_sync_without_out_keeps_every_record_in_the_store(
+    billing: str, initialised: dict[str, str]
+) -> None:
+    """No run can advance past records it did not keep: the record store always gets them."""
     code, out, err = canonry("sync", "billing", "customers")
-    assert (code, out) == (2, "")
-    assert err.strip() == (
-        "error: sync needs a destination for the records — pass --out FILE to write them as "
-        "JSON lines, or --discard to advance the cursor without keeping them (--dry-run only "
-        "counts them)"
-    )
-    assert cursor_of(initialised) is None  # nothing was read, nothing skipped
-    code, _, err = canonry("sync", "billing", "customers", "--discard", "--dry-run")
+    assert code == 0, err
+    assert "changed in the store" in out
+    assert cursor_of(initialised) == {"offset": 250}
+    with Registry(initialised["CANONRY_DATABASE_URL"], tenant="acme", adapters={}) as registry:
+        assert registry.count_records("customers") == 250
+        assert registry.sync_runs("billing")[0].changed == 250
+    code, _, err = canonry("sync", "billing", "customers", "--out", "x.jsonl", "--dry-run")
     assert code == 2
     assert "exclude each other" in err
-    code, _, err = canonry("sync", "billing", "customers", "--discard", "--overwrite")
+    code, _, err = canonry("sync", "billing", "customers", "--overwrite")
     assert code == 2
     assert "--overwrite needs --out FILE" in err
 
@@ -111,10 +113,3 @@ def test_dry_run_counts_and_saves_nothing(
         assert registry.audit_log()[0].action == "connection.add"
 
 
-def test_discard_advances_the_cursor_on_purpose(billing: str, initialised: dict[str, str]) -> None:
-    code, out, _ = canonry("sync", "billing", "customers", "--discard")
-    assert code == 0
-    assert "discarded" in out
-    assert cursor_of(initialised) == {"offset": 250}
-    with Registry(initialised["CANONRY_DATABASE_URL"], tenant="acme", adapters={}) as registry:
-        assert registry.sync_runs("billing")[0].status is RunStatus.SUCCEEDED
