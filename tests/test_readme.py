@@ -35,7 +35,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +126,7 @@ class Session:
 
 
 @pytest.fixture
-def session(tmp_path: Path, processes: Processes) -> Iterator[Session]:
+def session(tmp_path: Path, processes: Processes) -> Session:
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
