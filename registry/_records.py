@@ -25,6 +25,7 @@ from canonical import (
 from registry._engine import database_errors
 from registry._store_query import (
     MAX_LIMIT,
+    PageRow,
     RecordFilter,
     count_rows,
     data_by_id,
@@ -126,7 +127,7 @@ class RecordStore:
 
     def rows(
         self, spec: RecordFilter, limit: int = 100, *, remote_data: bool = False
-    ) -> tuple[list[Row[Any]], bool]:
+    ) -> tuple[list[PageRow], bool]:
         """Raw rows of a listing (``seq``, ``id``, ``data`` JSON, ...) and whether more follow."""
         _check_limit(limit)
         with database_errors(), self.engine.connect() as conn, conn.begin():
@@ -172,7 +173,7 @@ class RecordStore:
         return self._parse(model_key(model), found, include_remote_data)
 
     @staticmethod
-    def _parse(model: str, row: Row[Any], remote_data: bool) -> Record:
+    def _parse(model: str, row: PageRow | Row[Any], remote_data: bool) -> Record:
         raw = remote_data and model != "event"  # events keep no raw payload of their own
         text = with_remote_data(row.data, row.remote_data) if raw else row.data
         return _CLASSES[model].model_validate_json(text)

@@ -12,18 +12,19 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from canonical import ValidationFailed
 from registry._store_rows import MODELS
-from registry._store_scope import scope_tenant
+from registry._store_scope import driver_time, scope_tenant
 from registry._store_tables import RecordRow
 
 __all__ = [
     "MAX_LIMIT",
+    "PageRow",
     "RecordFilter",
     "count_rows",
     "data_by_id",
@@ -53,12 +54,6 @@ _COLUMNS = (
     _RECORDS.c.connection_id,
     _RECORDS.c.customer_id,
 )
-_RANGES = {
-    "issued": _RECORDS.c.issued_at,
-    "due": _RECORDS.c.due_at,
-    "occurred": _RECORDS.c.occurred_at,
-    "modified": _RECORDS.c.modified_at,
-}
 
 
 def model_key(name: str) -> str:
@@ -130,28 +125,52 @@ class RecordFilter:
         return encode_cursor(self.model, after, live=has_more and not self.deleted_included())
 
 
-def _where(tenant: str, spec: RecordFilter) -> list[Any]:
-    clauses: list[Any] = [
-        _RECORDS.c.tenant == tenant,
-        _RECORDS.c.model == spec.model,
-        _RECORDS.c.seq > spec.after,
-    ]
+_SELECTED = "seq, data, customer_id"  # what a page needs: its position and its bodies
+_RANGE_COLUMNS = {
+    "issued": "issued_at",
+    "due": "due_at",
+    "occurred": "occurred_at",
+    "modified": "modified_at",
+}
+_EQUALS = frozenset({"email", "status", "currency", "customer_id", "event_type"})
+
+
+def _where_sql(conn: Connection, tenant: str, spec: RecordFilter) -> tuple[str, list[Any]]:
+    """The listing's WHERE clause as driver SQL and its parameters (column names only from
+    the constants above; every value is a parameter)."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    when = driver_time(conn)
+    parts = [f"tenant = {mark}", f"model = {mark}", f"seq > {mark}"]
+    params: list[Any] = [tenant, spec.model, spec.after]
     if spec.connection_id is not None:
-        clauses.append(_RECORDS.c.connection_id == spec.connection_id)
+        parts.append(f"connection_id = {mark}")
+        params.append(spec.connection_id)
     if spec.modified_after is not None:
-        clauses.append(_RECORDS.c.modified_at > spec.modified_after)
+        parts.append(f"modified_at > {mark}")
+        params.append(when(spec.modified_after))
     if not spec.deleted_included():
-        clauses.append(_RECORDS.c.deleted.is_(False))
+        parts.append("NOT deleted")
     for name, value in spec.equals.items():
-        column = _RECORDS.c[name]
-        clauses.append(column == (value.lower() if name == "email" else value))
+        if name not in _EQUALS:
+            raise ValueError(f"not a filter column: {name}")
+        parts.append(f"{name} = {mark}")
+        params.append(value.lower() if name == "email" else value)
     for name, (low, high) in spec.ranges.items():
-        column = _RANGES[name]
-        if low is not None:
-            clauses.append(column > low)
-        if high is not None:
-            clauses.append(column < high)
-    return clauses
+        column = _RANGE_COLUMNS[name]
+        for bound, op in ((low, ">"), (high, "<")):
+            if bound is not None:
+                parts.append(f"{column} {op} {mark}")
+                params.append(when(bound))
+    return " AND ".join(parts), params
+
+
+class PageRow(NamedTuple):
+    """One record of a listing page: its position, its stored JSON and what bodies need."""
+
+    seq: int
+    data: str
+    customer_id: str | None
+    remote_data: str | None = None
 
 
 def list_rows(
@@ -161,21 +180,29 @@ def list_rows(
     limit: int,
     *,
     remote_data: bool = False,
-) -> tuple[list[Row[Any]], bool]:
-    """Up to ``limit`` rows after the cursor, oldest change first, and whether more follow."""
+) -> tuple[list[PageRow], bool]:
+    """Up to ``limit`` rows after the cursor, oldest change first, and whether more follow.
+    The hot path of every listing: one statement on the driver's own cursor, all rows
+    fetched at once as plain tuples."""
     scope_tenant(conn, tenant)
-    columns = (*_COLUMNS, _RECORDS.c.remote_data) if remote_data else _COLUMNS
-    query = (
-        sa.select(*columns).where(*_where(tenant, spec)).order_by(_RECORDS.c.seq).limit(limit + 1)
-    )
-    rows = list(conn.execute(query))
+    where, params = _where_sql(conn, tenant, spec)
+    columns = f"{_SELECTED}, remote_data" if remote_data else _SELECTED
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = f"SELECT {columns} FROM canonry_records WHERE {where} ORDER BY seq LIMIT {mark}"  # noqa: S608
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (*params, limit + 1))
+        rows = [PageRow(*row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
     return rows[:limit], len(rows) > limit
 
 
 def count_rows(conn: Connection, tenant: str, spec: RecordFilter) -> int:
     scope_tenant(conn, tenant)
-    query = sa.select(sa.func.count()).select_from(_RECORDS).where(*_where(tenant, spec))
-    return int(conn.execute(query).scalar_one())
+    where, params = _where_sql(conn, tenant, spec)
+    sql = f"SELECT count(*) FROM canonry_records WHERE {where}"  # noqa: S608
+    return int(conn.exec_driver_sql(sql, tuple(params)).scalar_one())
 
 
 def data_by_id(conn: Connection, tenant: str, model: str, ids: list[str]) -> dict[str, str]:

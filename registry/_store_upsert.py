@@ -10,12 +10,13 @@ is one statement with no per-value Python processing beyond building its tuple.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from registry._store_rows import FILTER_COLUMNS, FILTER_TIMES, PreparedRecord
+from registry._store_scope import sqlite_time
 
 __all__ = ["COLUMNS", "upsert_rows"]
 
@@ -64,8 +65,7 @@ class _SqliteTimes:
             return None
         text = self._seen.get(value)
         if text is None:
-            naive = value.astimezone(UTC).replace(tzinfo=None)
-            text = self._seen[value] = naive.isoformat(sep=" ", timespec="microseconds")
+            text = self._seen[value] = sqlite_time(value)
         return text
 
 

@@ -14,11 +14,14 @@ from typing import Any
 from sqlalchemy.engine import Row
 
 from registry._records import with_remote_data
+from registry._store_query import PageRow
 
 __all__ = ["list_body", "record_text"]
 
 
-def record_text(row: Row[Any], *, remote_data: bool, customers: Mapping[str, str] | None) -> str:
+def record_text(
+    row: PageRow | Row[Any], *, remote_data: bool, customers: Mapping[str, str] | None
+) -> str:
     """One record's JSON: the stored text, plus ``remote_data`` and the ``customer``
     (its record, or null) when ``customers`` is given (``expand=customer``)."""
     text: str = with_remote_data(row.data, row.remote_data) if remote_data else row.data
