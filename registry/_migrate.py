@@ -30,7 +30,8 @@ _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _TABLE_MODULES = (
     "registry._tables",
     "registry._store_tables",
-    "vault._tables", "webhooks._inbox", "webhooks.jobs._tables")
+    "vault._tables", "webhooks._inbox", "webhooks.jobs._tables",
+    "registry._outbox", "registry.schedules._tables", "webhooks.notify._tables")
 # named, not imported: the tables whose migrations ship here (webhooks' only by name)
 
 

@@ -1,0 +1,1 @@
+"""Scheduled syncs on DBOS (placeholder)."""
