@@ -34,8 +34,9 @@ _DB_RETRIES: Any = {
     "max_attempts": 8,
     "interval_seconds": 0.5,
     "backoff_rate": 2.0,
-    "should_retry": lambda exc: isinstance(exc, OperationalError)
-    or bool(getattr(exc, "retryable", False)),
+    "should_retry": lambda exc: (
+        isinstance(exc, OperationalError) or bool(getattr(exc, "retryable", False))
+    ),
 }
 
 

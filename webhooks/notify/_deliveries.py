@@ -88,9 +88,12 @@ def list_deliveries(
 
 def _find(conn: sa.Connection, tenant: str, delivery_id: str) -> Any:
     exact = conn.execute(_query(tenant).where(_DELIVERIES.c.id == delivery_id)).all()
-    found = exact or conn.execute(
-        _query(tenant).where(_DELIVERIES.c.id.startswith(delivery_id)).limit(2)
-    ).all()
+    found = (
+        exact
+        or conn.execute(
+            _query(tenant).where(_DELIVERIES.c.id.startswith(delivery_id)).limit(2)
+        ).all()
+    )
     if len(found) != 1 or (len(delivery_id) < 6 and not exact):
         raise NotFoundInRegistry(f"no single delivery {delivery_id!r} in tenant {tenant!r}",
                                  hint="see `canonry notify deliveries`")  # fmt: skip

@@ -96,8 +96,10 @@ def check_endpoint_url(
     url: str, *, allow_http: bool, allow_private: bool, resolver: Resolver = system_resolver
 ) -> str:
     """The URL, normalised, if notifications may go there; else ``ValidationFailed``."""
-    hint = "use an https:// URL of a public host (operators: CANONRY_NOTIFY_ALLOW_PRIVATE=1 " \
+    hint = (
+        "use an https:// URL of a public host (operators: CANONRY_NOTIFY_ALLOW_PRIVATE=1 "
         "and CANONRY_NOTIFY_ALLOW_HTTP=1 allow private and http targets)"
+    )
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError) as exc:

@@ -80,8 +80,9 @@ class Sender:
         """POST ``body`` to ``url`` signed with ``secret`` as message ``msg_id``."""
         started = time.monotonic()
         try:
-            checked = check_endpoint_url(url, allow_http=self.settings.allow_http,
-                                         allow_private=True)  # addresses: at connect time
+            checked = check_endpoint_url(
+                url, allow_http=self.settings.allow_http, allow_private=True
+            )  # addresses: at connect time
         except Exception as exc:  # a ValidationFailed: the URL is no longer allowed
             return Attempt(ok=False, error=str(exc), refused=True)
         headers = sign_standard(body, secret.get_secret_value(), msg_id=msg_id,
