@@ -218,13 +218,19 @@ class Schedules:
 
     def run_now(self, connection: str, stream: str) -> str:
         """Enqueue a tick now (run by a worker like any tick; skipped if one runs);
-        returns its id (``canonry sync runs`` shows it)."""
+        returns its id (``canonry sync runs`` shows it). Enqueued for any version of the
+        workers (unlike DBOS's ``trigger_schedule``, which needs one to have started)."""
         row = self._row(connection, stream)
         self._apply(row)
+        now = self.clock()
+        tick = f"sched-{dbos_name(row.id)}-trigger-{now.isoformat()}"  # as DBOS names them
         with _dbos_errors("run the schedule"):
-            handle = self.client.trigger_schedule(dbos_name(row.id))
+            owner = (self.client.get_schedule(dbos_name(row.id)) or {}).get("application_name")
+            options = {"workflow_name": WORKFLOW_NAME, "queue_name": QUEUE_NAME,
+                       "workflow_id": tick, "application_name": owner}  # fmt: skip
+            self.client.enqueue(options, now, {"schedule_id": row.id, "tenant": row.tenant})
         self.registry.record_audit("schedule.run_now", row.connection_id, stream=stream)
-        return str(handle.get_workflow_id())
+        return tick
 
     def tick_status(self, tick_id: str) -> tuple[str, str | None] | None:
         """The recorded status and note of a tick (None: no worker has taken it yet)."""

@@ -124,11 +124,10 @@ def test_concurrent_claims_take_disjoint_rows(
     )
     _subscribe(reg, RECORDS_CHANGED)
     _sync(reg)
-    with reg.engine.connect() as first, reg.engine.connect() as second:
-        with first.begin():
-            held = claim_outbox(first, limit=2)
-            with second.begin():
-                other = claim_outbox(second, limit=10)
+    with reg.engine.connect() as first, reg.engine.connect() as second, first.begin():
+        held = claim_outbox(first, limit=2)
+        with second.begin():
+            other = claim_outbox(second, limit=10)
     assert len(held) == 2
     assert len(other) == 3
     assert not {e.id for e in held} & {e.id for e in other}

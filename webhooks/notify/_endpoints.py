@@ -105,10 +105,11 @@ class Endpoints:
         self, url: str, *, events: Sequence[str] | None = None, description: str | None = None
     ) -> tuple[Endpoint, SecretStr]:
         """Register ``url`` for ``events`` (default: all); returns it and its new secret."""
+        chosen = _events(events)
         clean = check_endpoint_url(url, allow_http=self.settings.allow_http,
                                    allow_private=self.settings.allow_private,
                                    resolver=self.resolver)  # fmt: skip
-        chosen, endpoint_id, secret = _events(events), str(uuid.uuid4()), _new_secret()
+        endpoint_id, secret = str(uuid.uuid4()), _new_secret()
         store = self.registry.credential_store
         ref = store.put(self.tenant, secret_key(endpoint_id), {_SECRET_FIELD: secret})
         row = {"id": endpoint_id, "tenant": self.tenant, "url": clean, "events": " ".join(chosen),
