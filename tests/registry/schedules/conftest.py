@@ -39,9 +39,16 @@ class RecordingAPI(FakeAPI):
         self.offsets: list[int] = []
         self.gate = threading.Event()
         self.gate.set()
+        self.hold_after: int | None = None
+        """Close the gate once this many pages were served (the next one waits)."""
+        self.waiting = threading.Event()
         super().__init__(total, delay=delay)
 
     def page(self, offset: int, limit: int) -> dict[str, Any]:
+        if self.hold_after is not None and len(self.offsets) >= self.hold_after:
+            self.gate.clear()
+        if not self.gate.is_set():
+            self.waiting.set()
         self.gate.wait(timeout=300)
         self.offsets.append(offset)
         return super().page(offset, limit)

@@ -4,6 +4,7 @@ stream at once, skipped ticks recorded, the periodic full sync reconciling delet
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -131,3 +132,60 @@ def test_run_now_and_a_failing_sync(sqlite_env: ScheduleEnv) -> None:
     assert history[0].status == "failed"
     assert "MappingError" in (history[0].error or "")
     assert not book.get("shop", "customers").running
+
+
+def test_metrics_per_schedule_on_the_process_registry(sqlite_env: ScheduleEnv) -> None:
+    from prometheus_client import generate_latest
+
+    from webhooks import METRICS_REGISTRY
+
+    env = sqlite_env
+    env.launch()
+    book = env.schedules()
+    book.add("shop", "customers", cron="0 0 1 1 *")
+    tick = book.run_now("shop", "customers")
+    wait_for(lambda: (book.tick_status(tick) or ("",))[0] == "succeeded", "the run-now tick")
+    text = generate_latest(METRICS_REGISTRY).decode()
+    labels = 'connection="shop",stream="customers",tenant="acme"'
+    assert f"canonry_schedule_last_records_changed{{{labels}}} 250.0" in text
+    assert f"canonry_schedule_running{{{labels}}} 0.0" in text
+    ticks = 'connection="shop",outcome="succeeded",stream="customers",tenant="acme"'
+    assert f"canonry_schedule_ticks_total{{{ticks}}} 1.0" in text
+    line = next(
+        ln for ln in text.splitlines()
+        if ln.startswith(f"canonry_schedule_last_success_timestamp_seconds{{{labels}}}")
+    )  # fmt: skip
+    finished = float(line.rsplit(" ", 1)[1])
+    run = env.runs()[-1]
+    assert abs(finished - _utc(run.finished_at).timestamp()) < 5
+    assert f"canonry_schedule_last_duration_seconds{{{labels}}}" in text
+    assert "canonry_notify_deliveries" in text
+
+
+@pytest.mark.slow
+def test_a_stopping_worker_interrupts_the_run_which_resumes_on_the_next_start(
+    sqlite_env: ScheduleEnv,
+) -> None:
+    env = sqlite_env
+    env.api.total, env.api.hold_after = 1000, 3
+    runtime = env.launch()
+    book = env.schedules()
+    book.add("shop", "customers", cron="0 0 1 1 *")
+    tick = book.run_now("shop", "customers")
+    assert env.api.waiting.wait(120), "the run never reached its fourth page"
+    stopper = threading.Thread(target=runtime.shutdown, kwargs={"timeout": 0})
+    stopper.start()
+    wait_for(runtime.stopping.is_set, "the runtime to stop")
+    env.api.hold_after = None
+    env.api.gate.set()  # the held page completes; the run stops at that checkpoint
+    stopper.join(timeout=120)
+    run = wait_for(lambda: next((r for r in env.runs() if r.status == "interrupted"), None),
+                   "the run to stop at its checkpoint")  # fmt: skip
+    assert 3 <= run.pages < 10
+    assert book.tick_status(tick) == ("running", None)
+    env.launch()  # DBOS recovers the unfinished tick: the same run continues
+    wait_for(lambda: (book.tick_status(tick) or ("",))[0] == "succeeded", "the resumed tick")
+    [final] = env.runs()
+    assert (final.id, final.status, final.records, final.pages) == (run.id, "succeeded", 1000, 10)
+    assert env.api.offsets.count(0) == 1
+    assert env.registry.count_records("customers") == 1000
