@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from canonical import NotFoundInRegistry, ValidationFailed
 from registry._models import as_utc
 from registry._tables import utcnow
-from webhooks.notify._dispatch import Target, store_event
+from webhooks.notify._dispatch import Target, store_events
 from webhooks.notify._endpoints import Endpoint, Endpoints
-from webhooks.notify._enqueue import enqueue_attempt
+from webhooks.notify._enqueue import enqueue_batches
 from webhooks.notify._events import TEST_EVENT, NewEvent, build_body, new_event_id
 from webhooks.notify._sender import Attempt, Sender
 from webhooks.notify._tables import DeliveryRow, DeliveryStatus, EndpointRow, EventRow
@@ -106,7 +106,8 @@ def replay_deliveries(
 ) -> list[Delivery]:  # fmt: skip
     """Start a new round of attempts for each delivery now (a round in progress is
     superseded: its scheduled attempts find the delivery moved on and do nothing)."""
-    replayed = []
+    replayed: dict[str, list[str]] = {}
+    rounds: dict[str, int] = {}
     with engine.begin() as conn:
         for delivery_id in delivery_ids:
             row = _find(conn, tenant, delivery_id)
@@ -115,10 +116,14 @@ def replay_deliveries(
                     round=row.round + 1, round_attempts=0, status=DeliveryStatus.PENDING.value,
                     next_attempt_at=now or utcnow())
             )  # fmt: skip
-            enqueue_attempt(conn, client, delivery_id=row.id, endpoint_id=row.endpoint_id,
-                            round_=row.round + 1, attempt=1)  # fmt: skip
-            replayed.append(row.id)
-    return [d for d in list_deliveries(engine, tenant, limit=10_000) if d.id in set(replayed)]
+            rounds[row.id] = row.round + 1
+            replayed.setdefault(row.endpoint_id, []).append(row.id)
+        for endpoint_id, ids in replayed.items():
+            for next_round in sorted({rounds[i] for i in ids}):
+                same = [i for i in ids if rounds[i] == next_round]
+                enqueue_batches(conn, client, {endpoint_id: same}, round_=next_round)
+    wanted = set(rounds)
+    return [d for d in list_deliveries(engine, tenant, limit=100_000) if d.id in wanted]
 
 
 def send_test(
@@ -135,8 +140,8 @@ def send_test(
                          msg_id=event.id)  # fmt: skip
     status = DeliveryStatus.DELIVERED if result.ok else DeliveryStatus.DEAD
     with registry.engine.begin() as conn:
-        [delivery_id] = store_event(conn, None, event, [Target(endpoint.id, frozenset())], when,
-                                    enqueue=False)  # fmt: skip
+        [delivery_id] = store_events(conn, None, [(event, [Target(endpoint.id, frozenset())])],
+                                     when, enqueue=False)  # fmt: skip
         conn.execute(
             sa.update(_DELIVERIES).where(_DELIVERIES.c.id == delivery_id).values(
                 status=status.value, attempts=1, round_attempts=1, last_attempt_at=when,

@@ -19,11 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from registry._outbox import claim_outbox
 from registry._tables import ConnectionRow
-from webhooks.notify._enqueue import enqueue_attempt
+from webhooks.notify._enqueue import enqueue_batches
 from webhooks.notify._events import NewEvent, events_from_outbox
 from webhooks.notify._tables import DeliveryRow, DeliveryStatus, EndpointRow, EventRow
 
-__all__ = ["Target", "dispatch", "store_event"]
+__all__ = ["Target", "dispatch", "store_events"]
 
 _ENDPOINTS: sa.Table = EndpointRow.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
@@ -53,29 +53,33 @@ def _targets(conn: Connection, tenants: Iterable[str]) -> dict[str, list[Target]
     return found
 
 
-def store_event(
+def store_events(
     conn: Connection,
     client: Any,
-    event: NewEvent,
-    targets: Sequence[Target],
+    events: Sequence[tuple[NewEvent, Sequence[Target]]],
     now: datetime,
     *,
     enqueue: bool = True,
 ) -> list[str]:
-    """Store ``event`` and a delivery to each of ``targets``, enqueue their first attempts
-    (unless ``enqueue`` is false: the caller sends it itself); the delivery ids."""
-    conn.execute(_EVENTS.insert().values(id=event.id, tenant=event.tenant, type=event.type,
-                                         body=event.body, created_at=now))  # fmt: skip
+    """Store each event and a delivery to each of its targets, and enqueue their first
+    attempts in batches per endpoint (unless ``enqueue`` is false: the caller sends them
+    itself); the delivery ids."""
+    conn.execute(_EVENTS.insert(), [
+        {"id": e.id, "tenant": e.tenant, "type": e.type, "body": e.body, "created_at": now}
+        for e, _targets in events
+    ])  # fmt: skip
     rows: list[dict[str, Any]] = [
         {"id": str(uuid.uuid4()), "tenant": event.tenant, "endpoint_id": t.id,
          "event_id": event.id, "status": DeliveryStatus.PENDING.value, "attempts": 0,
          "round": 0, "round_attempts": 0, "next_attempt_at": now, "created_at": now}
-        for t in targets
+        for event, targets in events for t in targets
     ]  # fmt: skip
     conn.execute(_DELIVERIES.insert(), rows)
-    for row in rows if enqueue else ():
-        enqueue_attempt(conn, client, delivery_id=row["id"], endpoint_id=row["endpoint_id"],
-                        round_=0, attempt=1)  # fmt: skip
+    if enqueue:
+        by_endpoint: dict[str, list[str]] = {}
+        for row in rows:
+            by_endpoint.setdefault(row["endpoint_id"], []).append(row["id"])
+        enqueue_batches(conn, client, by_endpoint, round_=0)
     return [str(row["id"]) for row in rows]
 
 
@@ -87,8 +91,11 @@ def dispatch(engine: Engine, client: Any, *, limit: int, now: datetime) -> int:
             return 0
         names = _names(conn, (e.connection_id for e in entries))
         targets = _targets(conn, (e.tenant for e in entries))
-        for event in events_from_outbox(entries, names, now):
-            chosen = [t for t in targets.get(event.tenant, []) if event.type in t.events]
-            if chosen:
-                store_event(conn, client, event, chosen, now)
+        chosen = [
+            (event, [t for t in targets.get(event.tenant, []) if event.type in t.events])
+            for event in events_from_outbox(entries, names, now)
+        ]
+        chosen = [(event, found) for event, found in chosen if found]
+        if chosen:
+            store_events(conn, client, chosen, now)
     return len(entries)

@@ -1,5 +1,6 @@
-"""The DBOS workflow of one delivery attempt (one workflow per attempt, so a delivery
-waiting out its backoff is a delayed queue entry, not a sleeping worker slot)."""
+"""The DBOS workflow of one attempt of deliveries to one endpoint (a batch of new ones, or
+one retry): a delivery waiting out its backoff is a delayed queue entry, not a sleeping
+worker slot."""
 
 from __future__ import annotations
 
@@ -7,21 +8,21 @@ from typing import Any
 
 from dbos import DBOS
 
-from webhooks.notify._attempt import run_attempt
+from webhooks.notify._attempt import run_batch
 from webhooks.notify._names import WORKFLOW_NAME
 from webhooks.notify._runtime import current
 
 __all__ = ["deliver"]
 
 
-def _attempt(delivery_id: str, round_: int, attempt: int) -> str:
-    return run_attempt(current(), delivery_id, round_, attempt)
+def _attempt(delivery_ids: list[str], round_: int, attempt: int) -> str:
+    return run_batch(current(), delivery_ids, round_, attempt)
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
-def deliver(delivery_id: str, round_: int, attempt: int) -> str:
-    """Attempt ``attempt`` of round ``round_`` of delivery ``delivery_id``; returns its
-    status after the attempt (``delivered``, ``retrying``, ``dead``) or ``skipped``."""
+def deliver(delivery_ids: list[str], round_: int, attempt: int) -> str:
+    """Attempt ``attempt`` of round ``round_`` of these deliveries (to one endpoint);
+    returns how many ended ``delivered``, ``retrying``, ``dead``, ``skipped``..."""
     options: Any = {"name": "attempt"}
-    result: str = DBOS.run_step(options, _attempt, delivery_id, round_, attempt)
+    result: str = DBOS.run_step(options, _attempt, delivery_ids, round_, attempt)
     return result

@@ -114,3 +114,28 @@ def test_a_failed_sync_and_a_refused_credential_are_announced(
     assert (failed["connection"], failed["stream"]) == ("shop", "customers")
     assert "ReauthorizationRequired" in failed["error"]
     assert payloads["connection.needs_reauth"]["reason"] == "the provider refused the token"
+
+
+def test_a_batch_to_an_unreachable_endpoint_stops_at_the_first_failure(
+    notify_env: ScheduleEnv, endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New deliveries to one endpoint go out in one batch; when the endpoint does not
+    answer, the rest are not tried now: each waits for its own first attempt."""
+    monkeypatch.setenv("CANONRY_NOTIFY_RETRY_SCHEDULE", "300")
+    env = notify_env
+    endpoints.add(f"http://127.0.0.1:{unused_port()}/hooks", events=["sync.failed"])
+    from registry._outbox import SYNC_FAILED, add_event
+
+    with env.engine.begin() as conn:
+        for n in range(5):
+            add_event(conn, tenant="acme", kind=SYNC_FAILED, connection_id=env.connection_id,
+                      data={"stream": "customers", "run_id": f"r{n}", "error": "boom"})  # fmt: skip
+    env.launch()
+    wait_for(lambda: len(_deliveries(env)) == 5 and any(d.attempts for d in _deliveries(env)),
+             "the batch's first attempt")  # fmt: skip
+    wait_for(lambda: sum(d.next_attempt_at is not None and d.attempts == 0
+                         and utc(d.next_attempt_at) > utc(d.created_at)
+                         for d in _deliveries(env)) == 4, "the rest postponed")  # fmt: skip
+    tried = [d for d in _deliveries(env) if d.attempts]
+    assert [(d.status, d.attempts) for d in tried] == [("retrying", 1)]
+    assert utc(tried[0].next_attempt_at) > utc(tried[0].last_attempt_at)
