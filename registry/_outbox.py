@@ -151,6 +151,8 @@ def claim_outbox(conn: Connection, limit: int = 500) -> list[OutboxEntry]:
     """Take up to ``limit`` of the oldest rows out of the outbox, in the caller's
     transaction (they are gone once it commits, back if it rolls back). Concurrent
     callers get disjoint rows (PostgreSQL skips the rows another one holds)."""
+    if conn.execute(sa.select(_OUTBOX.c.id).limit(1)).first() is None:
+        return []  # read first: an empty outbox costs no write lock (SQLite's single writer)
     oldest = sa.select(_OUTBOX.c.id).order_by(_OUTBOX.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)

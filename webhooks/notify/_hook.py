@@ -31,6 +31,9 @@ from webhooks.notify._setup import prepare_notifications
 
 __all__ = ["attach_runtime"]
 
+_TICK_POLL = 0.5
+"""Seconds between looks at the ticks' queue: a tick starts within this of being fired (a
+slower poll than the webhook queue's keeps SQLite's single writer for the endpoint)."""
 _LOCK = threading.Lock()
 _COLLECTOR: _CurrentSchedules | None = None
 
@@ -78,7 +81,7 @@ def attach_runtime(runtime: Any) -> None:
     client = dbos_client(engine)
     schedules = prepare_schedules(
         engine, client, registry_factory=factory, stopping=runtime.stopping,
-        sync_slots=_sync_slots(), polling_interval=min(runtime.settings.polling_interval, 1.0),
+        sync_slots=_sync_slots(), polling_interval=_TICK_POLL,
     )  # fmt: skip
     closers.append(lambda: uninstall(schedules))
     notify = prepare_notifications(

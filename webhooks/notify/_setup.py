@@ -37,7 +37,7 @@ def prepare_notifications(
         QUEUE_NAME,
         worker_concurrency=settings.concurrency,
         partition_concurrency=settings.endpoint_concurrency,
-        polling_interval_sec=min(settings.poll_interval, 1.0),
+        polling_interval_sec=settings.poll_interval,
     )
     notify_metrics().gauge.engine = engine
     runtime = NotifyRuntime(
