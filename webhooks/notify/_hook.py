@@ -31,7 +31,7 @@ from webhooks.notify._setup import prepare_notifications
 
 __all__ = ["attach_runtime"]
 
-_TICK_POLL = 0.5
+_TICK_POLL = 1.0
 """Seconds between looks at the ticks' queue: a tick starts within this of being fired (a
 slower poll than the webhook queue's keeps SQLite's single writer for the endpoint)."""
 _LOCK = threading.Lock()

@@ -50,7 +50,9 @@ class NotifySettings(BaseModel):
     endpoint_concurrency: int = Field(
         default=4, ge=1, le=100, description="attempts at once per endpoint"
     )
-    poll_interval: float = Field(default=0.5, gt=0, le=60, description="outbox poll seconds")
+    poll_interval: float = Field(
+        default=1.0, gt=0, le=60, description="outbox and delivery queue poll seconds"
+    )
     batch: int = Field(default=500, ge=1, le=10_000, description="outbox rows per poll")
 
     @field_validator("retry_schedule", mode="before")
