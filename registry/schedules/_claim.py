@@ -11,7 +11,7 @@ the same tick claiming again (a workflow re-run after a crash) gets the same pla
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +22,12 @@ from registry._tables import SyncRunRow
 from registry.schedules._names import dbos_schedule_name
 from registry.schedules._tables import ScheduleRow, TickRow, TickStatus
 
-__all__ = ["ALIVE", "claim", "release", "run_id_for", "trigger_of"]
+__all__ = ["ALIVE", "KEEP_SKIPPED", "claim", "release", "run_id_for", "trigger_of"]
 
 ALIVE = frozenset({"PENDING", "ENQUEUED", "DELAYED"})
 """DBOS statuses of a tick that still holds its run (it runs, waits, or will be recovered)."""
+KEEP_SKIPPED = timedelta(days=7)
+"""Skipped ticks are kept this long (a run finishing prunes its schedule's older ones)."""
 _SCHEDULES: sa.Table = ScheduleRow.__table__  # type: ignore[attr-defined]
 _TICKS: sa.Table = TickRow.__table__  # type: ignore[attr-defined]
 _RUNS: sa.Table = SyncRunRow.__table__  # type: ignore[attr-defined]
@@ -136,9 +138,10 @@ def claim(
 
 
 def release(engine: Engine, plan: Plan, outcome: dict[str, Any], now: datetime) -> None:
-    """Record the tick's outcome and release the lock, in one transaction. A failure
-    before the sync run began (connection disabled, credentials missing) is announced
-    here (``sync.failed``); one during the run was announced by the run itself."""
+    """Record the tick's outcome and release the lock, in one transaction (which also
+    prunes the schedule's skipped ticks older than ``KEEP_SKIPPED``). A failure before the
+    sync run began (connection disabled, credentials missing) is announced here
+    (``sync.failed``); one during the run was announced by the run itself."""
     status = str(outcome["status"])
     with engine.begin() as conn:
         started = conn.execute(sa.select(_RUNS.c.id).where(_RUNS.c.id == plan["run_id"])).first()
@@ -157,6 +160,13 @@ def release(engine: Engine, plan: Plan, outcome: dict[str, Any], now: datetime) 
                    _SCHEDULES.c.running_workflow == plan["tick"])
             .values(**values)
         )  # fmt: skip
+        conn.execute(
+            _TICKS.delete().where(
+                _TICKS.c.schedule_id == plan["schedule_id"],
+                _TICKS.c.status == TickStatus.SKIPPED.value,
+                _TICKS.c.started_at < now - KEEP_SKIPPED,
+            )
+        )
         if status == TickStatus.FAILED.value and started is None:
             data = {"stream": plan["stream"], "run_id": None, "error": outcome.get("error"),
                     "schedule_id": plan["schedule_id"]}  # fmt: skip

@@ -189,3 +189,40 @@ def test_a_stopping_worker_interrupts_the_run_which_resumes_on_the_next_start(
     assert (final.id, final.status, final.records, final.pages) == (run.id, "succeeded", 1000, 10)
     assert env.api.offsets.count(0) == 1
     assert env.registry.count_records("customers") == 1000
+
+
+def test_a_removed_connection_takes_its_schedule_along(sqlite_env: ScheduleEnv) -> None:
+    from registry.schedules import dbos_schedule_name
+
+    env = sqlite_env
+    book = env.schedules()
+    added = book.add("shop", "customers", every="1s")
+    env.launch()
+    wait_for(lambda: any(t.status == "succeeded" for t in env.ticks()), "a first tick")
+    env.registry.remove_connection("shop")
+    assert env.ticks() == []  # its history goes with it (foreign keys)
+    wait_for(lambda: book.client.get_schedule(dbos_schedule_name(added.id)) is None,
+             "the next tick to remove DBOS's schedule")  # fmt: skip
+
+
+def test_old_skipped_ticks_are_pruned_when_a_run_ends(sqlite_env: ScheduleEnv) -> None:
+    from datetime import UTC, datetime
+
+    from registry.schedules._claim import KEEP_SKIPPED, claim, release
+
+    env = sqlite_env
+    book = env.schedules()
+    schedule = book.add("shop", "customers", cron="0 0 1 1 *")
+    now = datetime.now(UTC)
+    old, recent = now - KEEP_SKIPPED - timedelta(hours=1), now - timedelta(hours=1)
+    book.pause("shop", "customers")
+    for name, when in (("old", old), ("recent", recent)):
+        plan = claim(env.engine, book.client, schedule_id=schedule.id, workflow_id=name,
+                     scheduled_at=when, now=when)  # fmt: skip
+        assert plan["status"] == "skipped"
+    book.resume("shop", "customers")
+    plan = claim(env.engine, book.client, schedule_id=schedule.id, workflow_id="run",
+                 scheduled_at=now, now=now)  # fmt: skip
+    assert plan["status"] == "run"
+    release(env.engine, plan, {"status": "failed", "error": "boom"}, now)
+    assert sorted(t.id for t in env.ticks()) == ["recent", "run"]
