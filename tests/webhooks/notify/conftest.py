@@ -39,5 +39,30 @@ def notify_env(tmp_path: Path, loopback_settings: NotifySettings) -> Iterator[Sc
 
 
 @pytest.fixture
+def pg_notify_env(
+    postgres_url: str, tmp_path: Path, loopback_settings: NotifySettings
+) -> Iterator[ScheduleEnv]:
+    import uuid
+
+    import sqlalchemy as sa
+
+    from registry import create_engine
+
+    schema = f"dbos_{uuid.uuid4().hex[:10]}"
+    api = RecordingAPI(total=250)
+    env = make_env(postgres_url, tmp_path, tmp_path, api, dbos_schema=schema)
+    yield env
+    for runtime in env.runtimes:
+        runtime.shutdown(timeout=0)
+    env.registry.close()
+    env.engine.dispose()
+    api.close()
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
 def endpoints(notify_env: ScheduleEnv, loopback_settings: NotifySettings) -> Endpoints:
     return Endpoints(notify_env.registry, loopback_settings)

@@ -24,6 +24,11 @@ def _deliveries(env: ScheduleEnv) -> list[Any]:
         return list(conn.execute(sa.select(_DELIVERIES).order_by(_DELIVERIES.c.created_at)))
 
 
+def _all_delivered(env: ScheduleEnv) -> bool:
+    found = _deliveries(env)
+    return bool(found) and all(d.status == "delivered" for d in found)
+
+
 def _sync(env: ScheduleEnv) -> None:
     for _record in env.registry.sync("shop", "customers"):
         pass
@@ -139,3 +144,34 @@ def test_a_batch_to_an_unreachable_endpoint_stops_at_the_first_failure(
     tried = [d for d in _deliveries(env) if d.attempts]
     assert [(d.status, d.attempts) for d in tried] == [("retrying", 1)]
     assert utc(tried[0].next_attempt_at) > utc(tried[0].last_attempt_at)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgres_a_sync_is_announced_to_every_subscribed_endpoint(
+    pg_notify_env: ScheduleEnv, loopback_settings: Any
+) -> None:
+    env = pg_notify_env
+    book = Endpoints(env.registry, loopback_settings)
+    receiver = Receiver().start()
+    try:
+        secrets = [book.add(receiver.url(f"/{n}"), events=["records.changed"])[1]
+                   for n in range(3)]  # fmt: skip
+        book.add(receiver.url("/failures"), events=["sync.failed"])
+        env.launch()
+        _sync(env)
+
+        def announced() -> int:
+            return sum(r.json()["data"]["changed"] for r in receiver.received)
+
+        wait_for(lambda: announced() == 750 and _all_delivered(env), "750 changes announced")
+    finally:
+        receiver.close()
+    by_path: dict[str, int] = {}
+    for n, secret in enumerate(secrets):
+        got = [r for r in receiver.received if r.path == f"/{n}"]
+        by_path[f"/{n}"] = sum(
+            r.verified(secret.get_secret_value())["data"]["changed"] for r in got
+        )
+    assert by_path == {"/0": 250, "/1": 250, "/2": 250}
+    assert not [r for r in receiver.received if r.path == "/failures"]
