@@ -29,6 +29,10 @@ def _all_delivered(env: ScheduleEnv) -> bool:
     return bool(found) and all(d.status == "delivered" for d in found)
 
 
+def _changed(receiver: Receiver) -> int:
+    return sum(r.json()["data"]["changed"] for r in receiver.received)
+
+
 def _sync(env: ScheduleEnv) -> None:
     for _record in env.registry.sync("shop", "customers"):
         pass
@@ -49,7 +53,7 @@ def test_a_down_endpoint_gets_the_notification_once_it_is_back(
     assert utc(first.next_attempt_at) > utc(first.last_attempt_at)
     receiver = Receiver(port=port).start()
     try:
-        wait_for(lambda: all(d.status == "delivered" for d in _deliveries(env)), "delivered")
+        wait_for(lambda: _all_delivered(env) and _changed(receiver) == 250, "all delivered")
     finally:
         receiver.close()
     payloads = [r.verified(secret.get_secret_value()) for r in receiver.received]
@@ -161,10 +165,7 @@ def test_postgres_a_sync_is_announced_to_every_subscribed_endpoint(
         env.launch()
         _sync(env)
 
-        def announced() -> int:
-            return sum(r.json()["data"]["changed"] for r in receiver.received)
-
-        wait_for(lambda: announced() == 750 and _all_delivered(env), "750 changes announced")
+        wait_for(lambda: _changed(receiver) == 750 and _all_delivered(env), "750 announced")
     finally:
         receiver.close()
     by_path: dict[str, int] = {}
