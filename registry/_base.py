@@ -28,6 +28,7 @@ from registry._database import check_opened
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._models import Connection
+from registry._outbox import NEEDS_REAUTH, add_event
 from registry._queries import find_connection, find_state, write_audit
 from registry._sync import CheckpointHook, ProgressHook, SyncJob, preview
 from registry._sync_store import SyncStore
@@ -129,11 +130,21 @@ class RegistryBase:
         )
 
     def _set_status(self, row: ConnectionRow, status: ConnectionStatus, reason: str) -> None:
+        """Set the connection's status; becoming ``needs_reauth`` is announced (outbox)."""
         with self._tx() as session:
             fresh = find_connection(session, self.tenant, row.id)
+            before = fresh.status
             fresh.status, fresh.updated_at = status.value, utcnow()
             session.add(fresh)
             self._audit(session, "connection.status", row.name, status=status.value, reason=reason)
+            if status is ConnectionStatus.NEEDS_REAUTH and before != status.value:
+                add_event(
+                    session.connection(),
+                    tenant=self.tenant,
+                    kind=NEEDS_REAUTH,
+                    connection_id=row.id,
+                    data={"reason": reason},
+                )
 
     def _secrets(self, row: ConnectionRow) -> dict[str, SecretStr]:
         if row.credential_ref is None:
@@ -236,6 +247,7 @@ class RegistryBase:
         progress: ProgressHook | None = None,
         on_checkpoint: CheckpointHook | None = None,
         keep_remote_data: bool | None = None,
+        run_id: str | None = None,
     ) -> Iterator[CanonicalModel]:
         """Stream ``stream`` of ``connection`` as canonical objects, checkpointing per page.
 
@@ -250,6 +262,8 @@ class RegistryBase:
         transaction as its cursor; a run from no cursor is a full listing, and when it
         completes the records it did not see become tombstones. ``keep_remote_data``
         (default: the connection's setting) keeps each raw vendor object with its record.
+        ``run_id`` names the run: a run of that id that did not finish is continued from its
+        checkpoint (a scheduled run resumed after a crash), one that succeeded yields nothing.
         """
         row = self._row(connection)
         settings = parse_settings(row.settings)
@@ -272,6 +286,7 @@ class RegistryBase:
             full=full,
             progress=progress,
             on_checkpoint=on_checkpoint,
+            run_id=run_id or "",
             store=SyncStore(
                 self.tenant, row.id, stream, remote_data_days=settings.remote_data_days
             ),

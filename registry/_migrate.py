@@ -29,6 +29,9 @@ _TABLE_MODULES = (
     "vault._tables",
     "webhooks._inbox",
     "webhooks.jobs._tables",
+    "registry._outbox",
+    "registry.schedules._tables",
+    "webhooks.notify._tables",
 )
 # named, not imported: the tables whose migrations ship here (webhooks' only by name)
 

@@ -12,6 +12,8 @@ Rules (the one place they live):
 - A completed full listing (snapshot) of a stream tombstones the stream's live records that
   it did not see, among those last written before the listing began (anything written since
   is newer evidence than the listing).
+- Every write that changed something is announced in the outbox (``registry._outbox``), one
+  row per model and write, in the same transaction (``_announce``).
 
 Every function takes the caller's connection: the store writes in the caller's transaction
 (a sync's checkpoint, a webhook job's outcome), never in one of its own.
@@ -26,6 +28,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from registry._outbox import note_changes
 from registry._store_rows import PreparedRecord, tombstone_json
 from registry._store_scope import scope_tenant, upsert_statement
 from registry._store_tables import ChangeSeqRow, RecordRow
@@ -94,6 +97,7 @@ def write_records(
     result.unchanged = len(latest) - len(written)
     if written:
         result.last_seq = last
+        _announce(conn, tenant, connection_id, latest[0].model, result, last - len(latest), now)
     if snapshot is not None and result.unchanged:
         changed = {record_id for record_id, _ in written}
         seen = [r.id for r in latest if r.id not in changed]
@@ -148,6 +152,8 @@ def reconcile(
         sa.or_(_RECORDS.c.snapshot.is_(None), _RECORDS.c.snapshot != snapshot),
     )
     result = StoreWrite()
+    first = last
+    per_model: dict[str, StoreWrite] = {}
     for row in conn.execute(missing).all():
         data, content_hash = tombstone_json(row.data)
         last += 1
@@ -169,10 +175,33 @@ def reconcile(
         )
         result.changed += 1
         result.deleted += 1
+        model_write = per_model.setdefault(row.model, StoreWrite())
+        model_write.changed += 1
+        model_write.deleted += 1
     if result.changed:
         conn.execute(sa.update(_SEQ).where(_SEQ.c.tenant == tenant).values(last_seq=last))
         result.last_seq = last
+    for model, model_write in per_model.items():
+        model_write.last_seq = last
+        _announce(conn, tenant, connection_id, model, model_write, first, now)
     return result
+
+
+def _announce(
+    conn: Connection,
+    tenant: str,
+    connection_id: str,
+    model: str,
+    write: StoreWrite,
+    seq_before: int,
+    now: datetime,
+) -> None:
+    """The one place a store write is announced (``records.changed``, via the outbox)."""
+    assert write.last_seq is not None
+    note_changes(
+        conn, tenant=tenant, connection_id=connection_id, model=model, changed=write.changed,
+        deleted=write.deleted, seq_before=seq_before, last_seq=write.last_seq, now=now,
+    )  # fmt: skip
 
 
 def drop_remote_data(conn: Connection, tenant: str, connection_id: str, *, before: datetime) -> int:

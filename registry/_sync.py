@@ -5,6 +5,11 @@ their objects are yielded one by one; when the consumer asks for the object *aft
 page's last one, the page's cursor is committed (with the consumer's own state, if it
 gave an ``on_checkpoint`` callback) in one transaction. A crash therefore never skips a
 record: at worst the objects of the one uncommitted page are yielded again on resume.
+
+A run started with a known ``run_id`` (a scheduled run, see ``registry.schedules``) that
+finds the stream's state still owned by that run continues it: same run, same counts, from
+its last checkpoint (``full`` is not applied again). A failed run is announced in the
+outbox (``sync.failed``) in the transaction that records the failure.
 """
 
 from __future__ import annotations
@@ -22,15 +27,28 @@ from sqlmodel import Session
 from adapters import Adapter, Cursor
 from canonical import CanonicalModel, ConflictError, MappingError
 from registry._models import SyncProgress
+from registry._outbox import SYNC_FAILED, add_event
 from registry._queries import find_state
+from registry._store import StoreWrite
 from registry._sync_store import SyncStore
 from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
 
-__all__ = ["CheckpointHook", "ProgressHook", "SyncJob", "map_record", "preview"]
+__all__ = ["CheckpointHook", "ProgressHook", "SyncInterrupted", "SyncJob", "map_record", "preview"]
 
 ProgressHook = Callable[[SyncProgress], None]
 CheckpointHook = Callable[[], dict[str, Any]]
 _MAX_ERROR = 2000
+_RESUMABLE = (
+    RunStatus.RUNNING.value,
+    RunStatus.INTERRUPTED.value,
+    RunStatus.FAILED.value,
+    RunStatus.CANCELLED.value,
+)
+
+
+class SyncInterrupted(BaseException):
+    """Raised by a progress hook to stop a run so that it resumes later: the run is marked
+    ``interrupted`` (not failed) and a later start with the same ``run_id`` continues it."""
 
 
 @dataclass
@@ -49,21 +67,29 @@ class SyncJob:
     store: SyncStore | None = None
     """Where the records are kept (the record store); None only for measurements."""
     run_id: str = ""
+    """Empty: a new run. Given: continue that run if it still owns the stream's state."""
     pages: int = 0
     records: int = 0
+    done: bool = False
+    """The run with this ``run_id`` had already succeeded: nothing left to do."""
 
     def start(self) -> Cursor | None:
         """Register the run, take over the stream's state and return the resume cursor."""
-        self.run_id = str(uuid.uuid4())
+        self.run_id = self.run_id or str(uuid.uuid4())
         with Session(self.engine) as session, session.begin():
             state = find_state(session, self.tenant, self.connection_id, self.stream)
             if state is None:
                 state = SyncStateRow(
                     connection_id=self.connection_id, stream=self.stream, tenant=self.tenant
                 )
-            elif state.run_id and state.last_status == RunStatus.RUNNING.value:
+            mine = state.run_id == self.run_id
+            if mine and state.last_status == RunStatus.SUCCEEDED.value:
+                self.done = True
+                return None
+            resuming = mine and state.last_status in _RESUMABLE
+            if not resuming and state.run_id and state.last_status == RunStatus.RUNNING.value:
                 _close_run(session, state.run_id, RunStatus.INTERRUPTED, "superseded by a new run")
-            if self.full:
+            if self.full and not resuming:
                 state.cursor, state.records_synced = None, 0
             if self.on_checkpoint is not None:  # where the consumer starts (e.g. a file
                 state.consumer_state = self.on_checkpoint()  # offset), before it writes
@@ -73,6 +99,13 @@ class SyncJob:
             session.flush()  # the state row first, the sequence second: as in a checkpoint
             if self.store is not None:
                 self.store.begin(session.connection(), state, self.run_id, state.cursor is None)
+            self._register_run(session)
+            return state.cursor
+
+    def _register_run(self, session: Session) -> None:
+        """A new run row, or the continued run's row (its counts carry on)."""
+        row = session.get(SyncRunRow, self.run_id)
+        if row is None:
             session.add(
                 SyncRunRow(
                     id=self.run_id,
@@ -82,10 +115,17 @@ class SyncJob:
                     full=self.full,
                 )
             )
-            return state.cursor
+            return
+        self.pages, self.records = row.pages, row.records
+        if self.store is not None:
+            self.store.totals = StoreWrite(changed=row.changed, deleted=row.deleted)
+        row.status, row.finished_at, row.error = RunStatus.RUNNING.value, None, None
+        session.add(row)
 
     def run(self) -> Iterator[CanonicalModel]:
         cursor = self.start()
+        if self.done:
+            return
         try:
             for page in self.adapter.read(self.stream, cursor):
                 objects = [self._map(record) for record in page.records]
@@ -94,6 +134,9 @@ class SyncJob:
                 if page.cursor is None:
                     return
             self._finish(RunStatus.SUCCEEDED, None)
+        except SyncInterrupted:
+            self._finish(RunStatus.INTERRUPTED, "stopped; the run resumes from its checkpoint")
+            raise
         except (GeneratorExit, KeyboardInterrupt) as exc:
             reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped iterating"
             self._finish(RunStatus.CANCELLED, f"the consumer {reason}")
@@ -171,8 +214,20 @@ class SyncJob:
                 values.update(snapshot=None, snapshot_seq=None)
             session.execute(self._state_update().values(**values))
             _close_run(session, self.run_id, status, error)
+            if status is RunStatus.FAILED:
+                self._announce_failure(session, error)
         if self.progress is not None and status is RunStatus.SUCCEEDED:
             self.progress(SyncProgress(self.run_id, self.pages, self.records, done=True))
+
+    def _announce_failure(self, session: Session, error: str | None) -> None:
+        data = {"stream": self.stream, "run_id": self.run_id, "error": error}
+        add_event(
+            session.connection(),
+            tenant=self.tenant,
+            kind=SYNC_FAILED,
+            connection_id=self.connection_id,
+            data=data,
+        )
 
 
 def map_record(

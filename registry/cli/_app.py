@@ -14,10 +14,11 @@ from registry.cli import (
     _dev,
     _init,
     _mapping,
+    _notify,
     _records,
+    _schedules,
     _schema,
     _serve,
-    _sync,
     _vault,
     _webhooks,
     _worker,
@@ -76,7 +77,9 @@ app.add_typer(_adapters.app, name="adapters")
 app.add_typer(_connections.app, name="connections")
 app.add_typer(_credentials.app, name="credentials")
 app.add_typer(_mapping.app, name="mapping")
-app.command("sync")(_sync.sync)
+app.add_typer(_schedules.sync_app, name="sync")  # sync CONNECTION STREAM | sync runs
+app.add_typer(_schedules.app, name="schedules")
+app.add_typer(_notify.app, name="notify")
 app.command("audit")(_audit.audit)
 app.command("serve")(_serve.serve)
 app.command("worker")(_worker.worker)

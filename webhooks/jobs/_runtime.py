@@ -183,6 +183,13 @@ def launch_dbos(
             registry_factory=registry_factory,
         )
         _CURRENT = runtime
+    from webhooks.notify import attach_runtime  # scheduled syncs, notifications: before launch
+
+    try:
+        attach_runtime(runtime)
+    except BaseException:
+        runtime.shutdown(timeout=0)
+        raise
     if process:
         try:
             _start(runtime, url)
