@@ -1,10 +1,10 @@
 """The adapter contract and the shared HTTP toolkit; vendor adapters live in subpackages.
 
 ``Adapter`` is the contract (``check`` + ``read``, declared streams and models, default
-mappings, webhook hooks: ``verify_webhook``, ``parse_webhook``, ``webhook_event``,
-``fetch_record``). The toolkit serves adapters built on plain httpx:
-``VendorHTTPClient`` (retries with tenacity, ``Retry-After``, rate limiting, canonical
-errors) and the ``paginate_*`` generators.
+mappings, the webhook declaration ``webhook_support`` and hooks ``verify_webhook``,
+``parse_webhook``, ``webhook_event``, ``fetch_record``). The toolkit serves adapters built
+on plain httpx: ``VendorHTTPClient`` (retries with tenacity, ``Retry-After``, rate
+limiting, canonical errors) and the ``paginate_*`` generators.
 """
 
 from adapters._contract import (
@@ -35,9 +35,18 @@ from adapters._http import (
     paginate_offset,
     parse_retry_after,
 )
+from adapters._webhook_support import (
+    BUILTIN_SCHEMES,
+    WebhookEventDraft,
+    WebhookRequest,
+    WebhookSplitter,
+    WebhookSupport,
+    WebhookVerifier,
+)
 
 __all__ = [
     "ADAPTER_API_VERSION",
+    "BUILTIN_SCHEMES",
     "DEFAULT_REQUEST_ID_HEADERS",
     "DEFAULT_STATUS_ACTIONS",
     "IDEMPOTENT_METHODS",
@@ -52,6 +61,11 @@ __all__ = [
     "StreamSpec",
     "VendorHTTPClient",
     "WebhookEvent",
+    "WebhookEventDraft",
+    "WebhookRequest",
+    "WebhookSplitter",
+    "WebhookSupport",
+    "WebhookVerifier",
     "decode_json",
     "describe_request",
     "error_from_response",

@@ -43,6 +43,7 @@ from adapters._types import (
     Page,
     StreamSpec,
 )
+from adapters._webhook_support import WebhookSupport
 from canonical import ConfigurationError, MappingError, WebhookVerificationError
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Adapter(ABC):
     streams: ClassVar[tuple[StreamSpec, ...]] = ()
     mappings_package: ClassVar[str | None] = None
     """Package holding ``mappings/<stream>.yaml``; defaults to the adapter's own package."""
+    webhook_support: ClassVar[WebhookSupport | None] = None
+    """How the vendor's webhooks are verified and split (``adapters.WebhookSupport``)."""
 
     def __init__(
         self,

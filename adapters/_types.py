@@ -37,7 +37,8 @@ class Capability(StrEnum):
     INCREMENTAL_SYNC = "incremental_sync"
     """``read(stream, cursor)`` lists only what changed after the cursor."""
     WEBHOOKS = "webhooks"
-    """``verify_webhook`` and ``parse_webhook`` handle the vendor's pushed events."""
+    """The vendor pushes events: declared by ``webhook_support`` (or, without one, handled by
+    ``verify_webhook`` and ``parse_webhook``)."""
     DELETES = "deletes"
     """Deleted vendor objects come through as records (``remote_was_deleted``)."""
 
@@ -63,11 +64,18 @@ class Page:
     ``cursor`` is None only when the stream is exhausted and has no position worth
     saving; adapters that sync incrementally return a cursor on the last page too.
     ``notes`` carries human-readable remarks for the run log (skipped objects, ...).
+
+    ``snapshot_start`` marks the first page of a full listing that the adapter began
+    although it was given a cursor (the cursor expired, the vendor refused it): from this
+    page until the stream is exhausted every record the vendor holds appears, so whatever
+    the replica holds that this listing does not show was deleted, and the store
+    tombstones it. A run that starts from no cursor is such a listing already.
     """
 
     records: list[dict[str, Any]]
     cursor: Cursor | None
     notes: list[str] = field(default_factory=list)
+    snapshot_start: bool = False
 
 
 @dataclass(frozen=True)

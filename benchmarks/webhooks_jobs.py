@@ -13,6 +13,9 @@ and the time until every job finished is measured, for
 ``scale`` (PostgreSQL at 127.0.0.1, a throwaway schema): the same Canonry backlog drained
 by one ``canonry worker`` process, then by two.
 
+``isolation`` (SQLite): a healthy connection's rate beside a vendor that hangs or refuses,
+next to its rate alone (``benchmarks/webhooks_isolation.py``).
+
     python benchmarks/webhooks.py --only process --only scale
     python benchmarks/webhooks_jobs.py [--items 2000] [--pg-items 800] [--worker-concurrency 16]
 
@@ -49,6 +52,8 @@ from jobs_setup import (  # noqa: E402
     inbox_items,
     wait_for,
 )
+from webhooks_isolation import add_arguments as _isolation_arguments  # noqa: E402
+from webhooks_isolation import isolation  # noqa: E402
 
 from webhooks.handlers import HandlerRegistry  # noqa: E402
 
@@ -196,6 +201,7 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "process": process,
     "scale": scale,
+    "isolation": isolation,
 }
 
 
@@ -205,6 +211,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=2, help="repetitions (best is kept)")
     parser.add_argument("--worker-concurrency", type=int, default=16, help="jobs at once")
     parser.add_argument("--poll", type=float, default=0.05, help="queue polling interval (s)")
+    _isolation_arguments(parser)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import canonical
-from adapters import Adapter, StreamSpec
+from adapters import Adapter, StreamSpec, WebhookSupport
 from plugins._compat import compatibility_problem
 from plugins._report import FailureKind
 
@@ -77,6 +77,7 @@ def _read_declaration(cls: type[Adapter]) -> AdapterDeclaration:
         raise PluginProblem("invalid", f"{cls.__qualname__}.version must be a non-empty string")
     _check_streams(cls)
     _check_models(cls)
+    _check_webhooks(cls)
     for method in ("check", "read"):
         if not callable(_attr(cls, method)):
             raise PluginProblem("invalid", f"{cls.__qualname__}.{method} is not a method")
@@ -137,6 +138,24 @@ def _check_models(cls: type[Adapter]) -> None:
                 "invalid", f"{cls.__qualname__}.{attr} is {model!r}, not a pydantic model class"
             )
         model.model_json_schema()  # a model that cannot describe itself raises here
+
+
+def _check_webhooks(cls: type[Adapter]) -> None:
+    support = getattr(cls, "webhook_support", None)
+    if support is None:
+        return
+    if not isinstance(support, WebhookSupport):
+        raise PluginProblem(
+            "invalid",
+            f"{cls.__qualname__}.webhook_support is {support!r}, not an adapters.WebhookSupport",
+        )
+    fields = cls.credentials_model.model_fields
+    if support.secret_fields[0] not in fields:
+        raise PluginProblem(
+            "invalid",
+            f"{cls.__qualname__}.webhook_support names the secret field "
+            f"{support.secret_fields[0]!r}, which its credentials_model does not have",
+        )
 
 
 def _attr(cls: type[Adapter], name: str) -> Any:

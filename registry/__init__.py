@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from registry._records import FILTERS as RECORD_FILTERS
     from registry._records import RecordPage, RecordStore, record_filter
     from registry._registry import Registry
+    from registry._resolver import ConnectionDisabledError, ConnectionResolver, ResolvedConnection
     from registry._revisions import current_revision, head_revision
     from registry._tables import ConnectionStatus, MappingStatus, RunStatus
 
@@ -38,6 +39,8 @@ __all__ = [
     "ApiKeys",
     "AuditEntry",
     "Connection",
+    "ConnectionDisabledError",
+    "ConnectionResolver",
     "ConnectionSettings",
     "ConnectionStatus",
     "HttpFactory",
@@ -48,6 +51,7 @@ __all__ = [
     "RecordPage",
     "RecordStore",
     "Registry",
+    "ResolvedConnection",
     "RunStatus",
     "SyncProgress",
     "SyncRun",
@@ -89,6 +93,9 @@ _HOMES = {
     "SyncRun": "registry._models",
     "SyncState": "registry._models",
     "Registry": "registry._registry",
+    "ConnectionDisabledError": "registry._resolver",
+    "ConnectionResolver": "registry._resolver",
+    "ResolvedConnection": "registry._resolver",
     "ConnectionStatus": "registry._tables",
     "MappingStatus": "registry._tables",
     "RunStatus": "registry._tables",

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -30,10 +29,10 @@ from registry._mappings import RecordMapper, active_version, compile_mapper
 from registry._models import Connection
 from registry._outbox import NEEDS_REAUTH, add_event
 from registry._queries import find_connection, find_state, write_audit
+from registry._resolver import ConnectionResolver, ResolvedConnection
 from registry._sync import CheckpointHook, ProgressHook, SyncJob, preview
 from registry._sync_store import SyncStore
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
-from registry._validation import credentials_model_for
 
 if TYPE_CHECKING:  # the vault loads when credentials are first needed (fast list commands)
     from vault import CredentialStore
@@ -75,6 +74,7 @@ class RegistryBase:
         self._credentials = credentials
         self._scoped: CredentialStore | None = None
         self._http_factory = http_factory
+        self._resolver: ConnectionResolver | None = None
         self.actor = actor or os.environ.get("CANONRY_ACTOR") or _user()
 
     def close(self) -> None:
@@ -146,52 +146,46 @@ class RegistryBase:
                     data={"reason": reason},
                 )
 
-    def _secrets(self, row: ConnectionRow) -> dict[str, SecretStr]:
-        if row.credential_ref is None:
-            return {}
+    @property
+    def resolver(self) -> ConnectionResolver:
+        """The connection resolver (rules and caching: ``registry._resolver``), shared by
+        this Registry's own calls, the webhook jobs and anything that holds connection ids."""
+        if self._resolver is None:
+            self._resolver = ConnectionResolver(
+                self.engine, lambda: self.credential_store, self.catalog.all
+            )
+        return self._resolver
+
+    def _adapter(self, row: ConnectionRow) -> Adapter:
         try:
-            return self.credential_store.get(self.tenant, row.id)
+            resolved = self.resolver.load(row.id)
         except ReauthorizationRequired:
             self._set_status(row, ConnectionStatus.NEEDS_REAUTH, "credential refresh refused")
             raise
-        except NotFoundInRegistry as exc:
+        if resolved is None:
             raise NotFoundInRegistry(
-                f"the credential of connection {row.name!r} is missing from the store",
-                hint=f"set it again with `canonry credentials set {row.name}`",
-            ) from exc
+                f"connection {row.name!r} was removed",
+                hint="list them with `canonry connections list`",
+            )
+        return self._build(resolved, row)
 
-    def _adapter(self, row: ConnectionRow) -> Adapter:
-        if row.status == ConnectionStatus.DISABLED.value:
-            raise ConfigurationError(
-                f"connection {row.name!r} is disabled",
-                hint=f"enable it with `canonry connections update {row.name} --status active`",
-            )
-        cls = self.catalog.get(row.adapter)
-        needed = any(f.is_required() for f in cls.credentials_model.model_fields.values())
-        if row.credential_ref is None and needed:
-            raise NotFoundInRegistry(
-                f"connection {row.name!r} has no credentials yet",
-                hint=f"run `canonry credentials set {row.name}`",
-            )
-        credentials = credentials_model_for(cls, self._secrets(row))
-        http = self._http_factory(Connection.from_row(row)) if self._http_factory else None
+    def _build(self, resolved: ResolvedConnection, row: ConnectionRow | None = None) -> Adapter:
+        resolved.require_enabled()
+        http = None
+        if self._http_factory is not None:
+            http = self._http_factory(Connection.from_row(row or self._row(resolved.id)))
         try:
-            return cls(row.config, credentials, connection_id=row.id, http=http)
+            return self.resolver.adapter(resolved, http)
         except BaseException:
             if http is not None:
                 http.close()
             raise
 
     def adapter_for(self, connection_id: str) -> Adapter:
-        """A ready adapter for connection ``connection_id`` (config, decrypted credentials),
-        for callers that drive it themselves; ``release_adapter`` it when done."""
-        row = self._row(connection_id)
-        if row.id != connection_id:  # found by name: callers here hold ids
-            raise NotFoundInRegistry(
-                f"no connection with id {connection_id!r}",
-                hint="list connections and their ids with `canonry connections list`",
-            )
-        return self._adapter(row)
+        """A ready adapter for connection ``connection_id`` of this tenant (config, decrypted
+        credentials), for callers that drive it themselves; ``release_adapter`` it when done.
+        Resolved through the cached resolver: a change applies within about a second."""
+        return self._build(self.resolver.resolve(connection_id, tenant=self.tenant))
 
     def mapper_for(
         self, adapter: Adapter, stream: str, *, keep_remote_data: bool = False

@@ -130,7 +130,8 @@ class SyncJob:
             for page in self.adapter.read(self.stream, cursor):
                 objects = [self._map(record) for record in page.records]
                 yield from objects
-                self._checkpoint(page.cursor, objects, final=page.cursor is None)
+                final = page.cursor is None
+                self._checkpoint(page.cursor, objects, final=final, restart=page.snapshot_start)
                 if page.cursor is None:
                     return
             self._finish(RunStatus.SUCCEEDED, None)
@@ -162,7 +163,12 @@ class SyncJob:
         )
 
     def _checkpoint(
-        self, cursor: Cursor | None, objects: list[CanonicalModel], *, final: bool
+        self,
+        cursor: Cursor | None,
+        objects: list[CanonicalModel],
+        *,
+        final: bool,
+        restart: bool = False,
     ) -> None:
         self.pages += 1
         self.records += len(objects)
@@ -177,6 +183,8 @@ class SyncJob:
         with Session(self.engine) as session, session.begin():
             self._own_state(session)
             if self.store is not None:
+                if restart:  # a full listing from this page on: reconcile against it
+                    values.update(self.store.restart(session.connection(), self.run_id))
                 self.store.write(session.connection(), objects)
                 if final:
                     self.store.complete(session.connection())

@@ -51,6 +51,12 @@ class SyncStore:
             cutoff = self.clock() - timedelta(days=self.remote_data_days)
             drop_remote_data(conn, self.tenant, self.connection_id, before=cutoff)
 
+    def restart(self, conn: Connection, run_id: str) -> dict[str, object]:
+        """The adapter began a full listing mid-run (``Page.snapshot_start``): a new
+        snapshot from here. Returns the sync-state values that keep it across a resume."""
+        self.snapshot, self.snapshot_seq = run_id, lock_sequence(conn, self.tenant)
+        return {"snapshot": self.snapshot, "snapshot_seq": self.snapshot_seq}
+
     def write(self, conn: Connection, objects: Sequence[CanonicalModel]) -> StoreWrite:
         now = self.clock()
         prepared = [prepare(obj, observed_at=now) for obj in objects]

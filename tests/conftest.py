@@ -68,3 +68,18 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """In-process ``canonry serve``/``worker`` calls configure the process's logging (root
+    handlers and level, DBOS's logger); put it back, so no later test's output carries them."""
+    import logging
+
+    loggers = [logging.getLogger(), logging.getLogger("dbos")]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -28,14 +28,7 @@ if TYPE_CHECKING:
     )
     from webhooks._metrics import METRICS_REGISTRY, EndpointMetrics, endpoint_metrics
     from webhooks._samples import TestDelivery, build_test_delivery
-    from webhooks._schemes import (
-        Delivery,
-        Scheme,
-        VendorScheme,
-        register_scheme,
-        scheme_name,
-        schemes,
-    )
+    from webhooks._schemes import DeclaredScheme, Delivery, Scheme, declared_scheme
     from webhooks._settings import DEFAULT_MAX_BODY, WebhookSettings
     from webhooks._split import EventDraft
     from webhooks._writer import Enqueue, InboxWriter
@@ -46,6 +39,7 @@ __all__ = [
     "INBOX",
     "INBOX_TABLE",
     "METRICS_REGISTRY",
+    "DeclaredScheme",
     "Delivery",
     "EndpointMetrics",
     "Enqueue",
@@ -58,20 +52,17 @@ __all__ = [
     "NewInboxItem",
     "Scheme",
     "TestDelivery",
-    "VendorScheme",
     "WebhookEndpoint",
     "WebhookSettings",
     "build_test_delivery",
     "create_app",
+    "declared_scheme",
     "endpoint_metrics",
     "get_item",
     "get_item_any_tenant",
     "insert_items",
     "list_items",
     "on",
-    "register_scheme",
-    "scheme_name",
-    "schemes",
     "status_for",
 ]
 
@@ -97,12 +88,10 @@ _HOMES = {
     "endpoint_metrics": "webhooks._metrics",
     "TestDelivery": "webhooks._samples",
     "build_test_delivery": "webhooks._samples",
+    "DeclaredScheme": "webhooks._schemes",
     "Delivery": "webhooks._schemes",
+    "declared_scheme": "webhooks._schemes",
     "Scheme": "webhooks._schemes",
-    "VendorScheme": "webhooks._schemes",
-    "register_scheme": "webhooks._schemes",
-    "scheme_name": "webhooks._schemes",
-    "schemes": "webhooks._schemes",
     "DEFAULT_MAX_BODY": "webhooks._settings",
     "WebhookSettings": "webhooks._settings",
     "EventDraft": "webhooks._split",

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from adapters import Adapter
 from canonical import ConfigurationError
+from registry import ConnectionResolver
 from vault import CredentialStore
 from webhooks._endpoint import WebhookEndpoint
 from webhooks._metrics import endpoint_metrics, render_metrics
@@ -66,13 +67,14 @@ def create_app(
     credentials: CredentialStore | None = None,
     adapters: Mapping[str, type[Adapter]] | None = None,
     metrics_registry: CollectorRegistry | None = None,
+    connections: ConnectionResolver | None = None,
 ) -> Starlette:
     """The webhook service as a Starlette app.
 
     Everything but ``settings`` is a seam with a production default: the engine from
     ``settings.database_url``, ``webhooks.jobs.enqueue_items``, the credential store from
     the environment (``CANONRY_VAULT``...), the installed adapters, and the process-wide
-    ``METRICS_REGISTRY``.
+    ``METRICS_REGISTRY``; ``connections`` replaces the connection resolver built from them.
     """
     settings = settings or WebhookSettings.from_env()
     owned = engine is None
@@ -81,12 +83,13 @@ def create_app(
 
         engine = create_engine(settings.database_url)
     db = engine
-    resolver = TargetResolver(
+    connections = connections or ConnectionResolver(
         db,
         _lazy(lambda: credentials or _store_from_env(db)),
         _lazy(lambda: dict(adapters) if adapters is not None else _installed_adapters()),
-        ttl=settings.cache_seconds,
+        max_age=settings.cache_seconds,
     )
+    resolver = TargetResolver(connections)
     writer = InboxWriter(db, enqueue or _default_enqueue())
     endpoint = WebhookEndpoint(settings, resolver, writer, endpoint_metrics(metrics_registry))
 

@@ -10,6 +10,7 @@ so the sender retries and nothing is acknowledged that was not stored.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from datetime import UTC, datetime
@@ -145,16 +146,19 @@ class WebhookEndpoint:
 
     async def _verify(self, target: Target, delivery: Delivery) -> Target:
         try:
-            target.scheme.verify(delivery, target.secrets)
+            target.scheme.verify(delivery, target.secrets, target.config)
             return target
         except WebhookVerificationError as exc:
             age = self.resolver.age(target)
             if exc.reason not in ("bad_signature", "no_secret") or age < _REFRESH_AFTER:
                 raise
-        fresh = await run_in_threadpool(self.resolver.resolve, target.connection_id)
+        # a secret may have changed in the credential store since it was read: read it again
+        fresh = await run_in_threadpool(
+            functools.partial(self.resolver.resolve, target.connection_id, fresh=True)
+        )
         if fresh is None:
             raise WebhookVerificationError("unknown connection", reason="not_found")
-        fresh.scheme.verify(delivery, fresh.secrets)  # a secret rotated since it was cached
+        fresh.scheme.verify(delivery, fresh.secrets, fresh.config)
         return fresh
 
 

@@ -66,6 +66,15 @@ class InboxRow(SQLModel, table=True):
             "connection_id", "vendor_event_id", name="uq_canonry_webhook_inbox_event"
         ),
         sa.Index("ix_canonry_webhook_inbox_tenant_status", "tenant", "status", "received_at"),
+        sa.Index(  # "is an older event about this object unfinished?" (unfinished rows only)
+            "ix_canonry_webhook_inbox_unfinished_object",
+            "connection_id",
+            "object_type",
+            "object_id",
+            "occurred_at",
+            sqlite_where=sa.text("status IN ('received', 'processing')"),
+            postgresql_where=sa.text("status IN ('received', 'processing')"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -87,6 +96,12 @@ class InboxRow(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     processed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    run_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Which run of the item's job may record its outcome (bumped by each retry and replay)."""
+    next_attempt_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    """When a retry is scheduled: the time it runs (None: not waiting for a retry)."""
+    progress: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """Handlers done and attempts so far, kept between the rounds of a retried job."""
 
 
 INBOX: sa.Table = InboxRow.__table__  # type: ignore[attr-defined]
@@ -126,6 +141,7 @@ class NewInboxItem:
             "body": self.body,
             "status": InboxStatus.RECEIVED.value,
             "attempts": 0,
+            "run_round": 0,
         }
 
     def ref(self) -> InboxItemRef:
@@ -183,6 +199,14 @@ class InboxItem:
     attempts: int
     last_error: str | None
     processed_at: datetime | None
+    run_round: int = 0
+    next_attempt_at: datetime | None = None
+    progress: dict[str, Any] | None = None
+
+    @property
+    def retrying(self) -> bool:
+        """Waiting for a scheduled retry (shown as ``retrying``)."""
+        return self.status is InboxStatus.RECEIVED and self.next_attempt_at is not None
 
     @classmethod
     def from_mapping(cls, row: sa.RowMapping) -> InboxItem:
@@ -204,6 +228,9 @@ class InboxItem:
             attempts=int(row["attempts"]),
             last_error=row["last_error"],
             processed_at=_as_utc(processed) if processed is not None else None,
+            run_round=int(row["run_round"] or 0),
+            next_attempt_at=_as_utc(due) if (due := row["next_attempt_at"]) is not None else None,
+            progress=dict(row["progress"]) if row["progress"] else None,
         )
 
 

@@ -1,24 +1,29 @@
-"""Which signature scheme and payload shape an adapter's deliveries use.
+"""Which signature scheme and payload shape a connection's deliveries use.
 
-Built in: ``stripe`` (Stripe-Signature), ``hubspot`` (v3, falling back to the legacy v1/v2
-headers) and ``standard`` (Standard Webhooks) for adapters that declare
-``webhook_scheme = "standard"``. An adapter with ``Capability.WEBHOOKS`` and no scheme uses
-its own ``verify_webhook``/``parse_webhook`` hooks. ``register_scheme`` adds more.
-Each scheme names the credential keys holding its signing secrets (current first, then
-the previous one during a rotation) and the request headers worth keeping with an item.
+Every adapter says so itself, on its class (``webhook_support = WebhookSupport(...)``, see
+``adapters.WebhookSupport``): the built-in Stripe and HubSpot adapters exactly as a plugin
+would. A declaration names one of the schemes Canonry ships (``stripe``, ``hubspot``,
+``standard``: pure verifiers in ``webhooks.signatures`` plus their splitters) or brings its
+own ``verify``/``split`` functions. An adapter with ``Capability.WEBHOOKS`` and no
+declaration uses its ``verify_webhook``/``parse_webhook`` methods. A plugin's functions are
+third-party code: whatever else they raise is a refusal (401 or 400), never a 500.
+
+HubSpot: only the timestamped v3 signature is accepted, unless the connection opts in to
+the legacy v1/v2 signatures (``accept_legacy_signatures``), which carry no timestamp, so a
+captured delivery can be replayed (and v1 is a plain hash, open to length extension).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
-from adapters import Adapter, Capability
+from adapters import Adapter, Capability, WebhookRequest, WebhookSupport
 from canonical import WebhookVerificationError
 from webhooks._split import (
     EventDraft,
@@ -38,13 +43,11 @@ from webhooks.signatures import (
 __all__ = [
     "COMMON_HEADERS",
     "AdapterHookScheme",
+    "DeclaredScheme",
     "Delivery",
     "Scheme",
-    "VendorScheme",
-    "register_scheme",
+    "declared_scheme",
     "scheme_for",
-    "scheme_name",
-    "schemes",
 ]
 
 _log = logging.getLogger("canonry.webhooks")
@@ -52,20 +55,12 @@ _log = logging.getLogger("canonry.webhooks")
 COMMON_HEADERS = ("content-type", "user-agent", "x-request-id")
 """Kept with every item besides the scheme's own headers; never Authorization or cookies."""
 
-
-@dataclass(frozen=True)
-class Delivery:
-    """A request as the verifier sees it: ``url`` is the public URL the sender called."""
-
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    """Lower-cased names."""
-    body: bytes
+Delivery = WebhookRequest
+"""A request as the verifier sees it (``adapters.WebhookRequest``)."""
 
 
 class Scheme(Protocol):
-    """How one vendor signs its deliveries and packs events into them."""
+    """How one connection's vendor signs its deliveries and packs events into them."""
 
     @property
     def name(self) -> str: ...
@@ -80,35 +75,21 @@ class Scheme(Protocol):
         """Request headers (lower-case) kept with each inbox item."""
         ...
 
-    def verify(self, delivery: Delivery, secrets: Sequence[SecretStr]) -> None: ...
+    def verify(
+        self, delivery: Delivery, secrets: Sequence[SecretStr], config: BaseModel
+    ) -> None: ...
 
     def split(self, delivery: Delivery) -> list[EventDraft]: ...
 
 
-@dataclass(frozen=True)
-class VendorScheme:
-    """A scheme made of a pure verifier and a pure splitter."""
-
-    name: str
-    verifier: Callable[[Delivery, Sequence[SecretStr]], None]
-    splitter: Callable[[Delivery], list[EventDraft]]
-    secret_keys: tuple[str, ...] = ("webhook_secret", "webhook_secret_previous")
-    headers: tuple[str, ...] = ()
-
-    def verify(self, delivery: Delivery, secrets: Sequence[SecretStr]) -> None:
-        self.verifier(delivery, secrets)
-
-    def split(self, delivery: Delivery) -> list[EventDraft]:
-        return self.splitter(delivery)
-
-
-def _verify_stripe(d: Delivery, secrets: Sequence[SecretStr]) -> None:
+def _verify_stripe(d: Delivery, secrets: Sequence[SecretStr], _config: BaseModel) -> None:
     verify_stripe(d.body, d.headers.get("stripe-signature"), secrets)
 
 
-def _verify_hubspot(d: Delivery, secrets: Sequence[SecretStr]) -> None:
+def _verify_hubspot(d: Delivery, secrets: Sequence[SecretStr], config: BaseModel) -> None:
     h = d.headers
-    if "x-hubspot-signature-v3" in h or "x-hubspot-signature" not in h:
+    legacy = bool(getattr(config, "accept_legacy_signatures", False))
+    if "x-hubspot-signature-v3" in h or not legacy or "x-hubspot-signature" not in h:
         verify_hubspot_v3(
             d.body,
             signature=h.get("x-hubspot-signature-v3"),
@@ -128,7 +109,7 @@ def _verify_hubspot(d: Delivery, secrets: Sequence[SecretStr]) -> None:
     )
 
 
-def _verify_standard(d: Delivery, secrets: Sequence[SecretStr]) -> None:
+def _verify_standard(d: Delivery, secrets: Sequence[SecretStr], _config: BaseModel) -> None:
     h = d.headers
     verify_standard(
         d.body,
@@ -139,37 +120,101 @@ def _verify_standard(d: Delivery, secrets: Sequence[SecretStr]) -> None:
     )
 
 
-_BY_NAME: dict[str, Scheme] = {
-    "stripe": VendorScheme(
-        "stripe",
-        _verify_stripe,
-        lambda d: split_stripe(d.body),
-        headers=("stripe-signature",),
-    ),
-    "hubspot": VendorScheme(
-        "hubspot",
+Verifier = Callable[[Delivery, Sequence[SecretStr], BaseModel], None]
+Splitter = Callable[[Delivery], list[EventDraft]]
+
+_BUILTIN: dict[str, tuple[Verifier, Splitter, tuple[str, ...]]] = {
+    "stripe": (_verify_stripe, lambda d: split_stripe(d.body), ("stripe-signature",)),
+    "hubspot": (
         _verify_hubspot,
         lambda d: split_hubspot(d.body),
-        secret_keys=("client_secret", "client_secret_previous"),
-        headers=(
+        (
             "x-hubspot-signature-v3",
             "x-hubspot-request-timestamp",
             "x-hubspot-signature",
             "x-hubspot-signature-version",
         ),
     ),
-    "standard": VendorScheme(
-        "standard",
+    "standard": (
         _verify_standard,
         lambda d: split_standard(d.body, d.headers),
-        headers=("webhook-id", "webhook-timestamp", "webhook-signature"),
+        ("webhook-id", "webhook-timestamp", "webhook-signature"),
     ),
 }
-_BY_ADAPTER: dict[str, str] = {"stripe": "stripe", "hubspot": "hubspot"}
+"""The schemes Canonry ships, by the name a ``WebhookSupport`` gives (fixed: no registry)."""
+
+
+@dataclass(frozen=True)
+class DeclaredScheme:
+    """A scheme made from an adapter's ``WebhookSupport``."""
+
+    name: str
+    verifier: Verifier
+    splitter: Splitter
+    secret_keys: tuple[str, ...]
+    headers: tuple[str, ...]
+    third_party: bool
+    """The verifier or splitter is the plugin's own code (failures are refusals)."""
+    adapter: str = ""
+
+    def verify(self, delivery: Delivery, secrets: Sequence[SecretStr], config: BaseModel) -> None:
+        try:
+            self.verifier(delivery, secrets, config)
+        except WebhookVerificationError:
+            raise
+        except Exception as exc:
+            if not self.third_party:
+                raise
+            _log.warning("adapter %s webhook verifier failed: %s", self.adapter, type(exc))
+            raise WebhookVerificationError(
+                "the adapter could not verify the delivery", reason="bad_signature"
+            ) from None
+
+    def split(self, delivery: Delivery) -> list[EventDraft]:
+        try:
+            return self.splitter(delivery)
+        except WebhookVerificationError:
+            raise
+        except Exception as exc:
+            if not self.third_party:
+                raise
+            _log.info("adapter %s webhook splitter refused: %s", self.adapter, type(exc))
+            raise malformed("the adapter could not split the delivery") from None
+
+
+def declared_scheme(adapter_cls: type[Adapter]) -> DeclaredScheme | None:
+    """The scheme an adapter class declares (None: no ``webhook_support``)."""
+    support = getattr(adapter_cls, "webhook_support", None)
+    if not isinstance(support, WebhookSupport):
+        return None
+    key = getattr(adapter_cls, "key", "?")
+    if support.scheme is not None:
+        verifier, splitter, signed = _BUILTIN[support.scheme]
+        own_split = support.split is not None
+        return DeclaredScheme(
+            name=support.scheme,
+            verifier=verifier,
+            splitter=support.split or splitter,
+            secret_keys=support.secret_fields,
+            headers=(*signed, *(h for h in support.headers if h not in signed)),
+            third_party=own_split,
+            adapter=key,
+        )
+    assert support.verify is not None  # checked when the declaration was made
+    assert support.split is not None
+    return DeclaredScheme(
+        name=f"{key}:own",
+        verifier=support.verify,
+        splitter=support.split,
+        secret_keys=support.secret_fields,
+        headers=support.headers,
+        third_party=True,
+        adapter=key,
+    )
 
 
 class AdapterHookScheme:
-    """An adapter's own ``verify_webhook``/``parse_webhook`` (plugins without a scheme).
+    """An adapter's own ``verify_webhook``/``parse_webhook`` methods (no declaration).
 
     The hooks are third-party code: anything but a ``WebhookVerificationError`` from
     ``verify_webhook`` is a refusal (``bad_signature``), and any failure of
@@ -183,7 +228,8 @@ class AdapterHookScheme:
     def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter
 
-    def verify(self, delivery: Delivery, secrets: Sequence[SecretStr]) -> None:
+    def verify(self, delivery: Delivery, secrets: Sequence[SecretStr], config: BaseModel) -> None:
+        del config  # the adapter holds its own
         try:
             self.adapter.verify_webhook(
                 method=delivery.method,
@@ -209,29 +255,11 @@ class AdapterHookScheme:
         return split_generic(events, datetime.now(UTC))
 
 
-def register_scheme(name: str, scheme: Scheme, *, adapters: Sequence[str] = ()) -> None:
-    """Add (or replace) a scheme by name and route the given adapter keys to it."""
-    _BY_NAME[name] = scheme
-    for key in adapters:
-        _BY_ADAPTER[key] = name
-
-
-def schemes() -> dict[str, Scheme]:
-    """The registered schemes by name."""
-    return dict(_BY_NAME)
-
-
-def scheme_name(adapter_cls: type[Adapter]) -> str | None:
-    """The registered scheme an adapter's deliveries use (None: none, or its own hooks)."""
-    name = _BY_ADAPTER.get(adapter_cls.key) or getattr(adapter_cls, "webhook_scheme", None)
-    return name if isinstance(name, str) and name in _BY_NAME else None
-
-
 def scheme_for(adapter_cls: type[Adapter], make_adapter: Callable[[], Adapter]) -> Scheme | None:
     """The scheme for deliveries to a connection of ``adapter_cls``; None: no webhooks."""
-    name = scheme_name(adapter_cls)
-    if name is not None:
-        return _BY_NAME[name]
+    declared = declared_scheme(adapter_cls)
+    if declared is not None:
+        return declared
     if Capability.WEBHOOKS in adapter_cls.capabilities:
         return AdapterHookScheme(make_adapter())
     return None

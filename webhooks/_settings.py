@@ -23,6 +23,9 @@ _ENV = {
     "trust_forwarded_headers": "CANONRY_TRUST_FORWARDED",
     "max_body_bytes": "CANONRY_WEBHOOK_MAX_BODY",
     "cache_seconds": "CANONRY_WEBHOOK_CACHE_SECONDS",
+    "max_header_bytes": "CANONRY_MAX_HEADER_BYTES",
+    "max_headers": "CANONRY_MAX_HEADERS",
+    "header_timeout": "CANONRY_HEADER_TIMEOUT",
 }
 
 
@@ -52,7 +55,26 @@ class WebhookSettings(BaseModel):
         default=DEFAULT_MAX_BODY, ge=1024, le=64 * 1024 * 1024, description="413 above this"
     )
     cache_seconds: float = Field(
-        default=30.0, ge=0, le=3600, description="how long a connection's secrets are cached"
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="how long secrets changed outside Canonry (in Vault) stay cached; "
+        "changes made through Canonry apply within about a second",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="request line + headers larger than this are answered 431 (canonry serve)",
+    )
+    max_headers: int = Field(
+        default=100, ge=10, le=10_000, description="more headers than this: 431 (canonry serve)"
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="seconds to receive a request's line and headers, else 408 (canonry serve)",
     )
 
     @field_validator("public_base_url")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters import WebhookEventDraft
 from canonical import WebhookVerificationError
 
 __all__ = [
@@ -28,16 +28,8 @@ __all__ = [
 _MAX_TEXT = 255
 
 
-@dataclass(frozen=True)
-class EventDraft:
-    """One vendor event found in a delivery (what becomes an inbox row)."""
-
-    vendor_event_id: str
-    vendor_event_type: str
-    object_type: str
-    object_id: str | None
-    occurred_at: datetime
-    body: bytes
+EventDraft = WebhookEventDraft
+"""One vendor event found in a delivery (``adapters.WebhookEventDraft``)."""
 
 
 def malformed(what: str, reason: str = "malformed_payload") -> WebhookVerificationError:

@@ -1,140 +1,112 @@
-"""Find where a delivery goes: connection id -> tenant, adapter, scheme and signing secrets.
+"""Where a delivery goes: connection id -> tenant, adapter, scheme and signing secrets.
 
-Connection ids are globally unique, so the lookup spans tenants. Results (also "no such
-connection") are cached for ``ttl`` seconds so a burst of deliveries costs one lookup;
-the endpoint re-reads a cached entry once when a signature fails, which picks up a
-secret rotated a moment ago.
+Connections come from the registry's ``ConnectionResolver`` (the one resolver the jobs use
+too, with the same rules for disabled, re-auth and removed connections, and a cache that a
+change outlives by at most about a second). This adds what the endpoint needs on top: the
+signature scheme the adapter declares, the connection's validated config (a scheme may read
+it) and the signing secrets the scheme names, kept per connection version.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-from pydantic import SecretStr
-from sqlalchemy.engine import Engine
+from pydantic import BaseModel, SecretStr
 
-from adapters import Adapter
 from canonical import CanonryError, NotFoundInRegistry
-from vault import CredentialStore
+from registry import ConnectionResolver, ResolvedConnection
+from registry._resolver import AdapterNotInstalledError, ConnectionDisabledError
 from webhooks._schemes import Scheme, scheme_for
 
 __all__ = ["Target", "TargetResolver"]
 
 _log = logging.getLogger("canonry.webhooks")
-
-_CONNECTIONS = sa.table(
-    "connections",
-    sa.column("id", sa.String),
-    sa.column("tenant", sa.String),
-    sa.column("adapter", sa.String),
-    sa.column("status", sa.String),
-    sa.column("config", sa.JSON),
-)
-"""The registry's connections table, read-only (only the columns routing needs)."""
+_MAX_TARGETS = 10_000
 
 
 @dataclass(frozen=True)
 class Target:
     """A connection that receives webhooks, with the secrets its deliveries must be signed by."""
 
-    connection_id: str
-    tenant: str
-    adapter: str
+    connection: ResolvedConnection
     scheme: Scheme
+    config: BaseModel
     secrets: tuple[SecretStr, ...] = field(repr=False)
-    loaded_at: float = 0.0
+
+    @property
+    def connection_id(self) -> str:
+        return self.connection.id
+
+    @property
+    def tenant(self) -> str:
+        return self.connection.tenant
+
+    @property
+    def adapter(self) -> str:
+        return self.connection.adapter
+
+    @property
+    def loaded_at(self) -> float:
+        return self.connection.loaded_at
 
 
 class TargetResolver:
-    """Connection id -> ``Target`` (None: unknown, disabled, or no webhooks), cached."""
+    """Connection id -> ``Target`` (None: unknown, disabled, not installed, no webhooks)."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        store: Callable[[], CredentialStore],
-        adapters: Callable[[], Mapping[str, type[Adapter]]],
-        *,
-        ttl: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-        max_entries: int = 10_000,
-    ) -> None:
-        self.engine = engine
-        self._store = store
-        self._adapters = adapters
-        self.ttl = ttl
-        self._clock = clock
-        self._max = max_entries
-        self._cache: dict[str, tuple[float, Target | None]] = {}
+    def __init__(self, connections: ConnectionResolver) -> None:
+        self.connections = connections
+        self._targets: dict[tuple[str, str, float], Target | None] = {}
         self._lock = threading.Lock()
 
     def cached(self, connection_id: str) -> tuple[bool, Target | None]:
-        """(hit, target) from the cache, without touching the database."""
-        entry = self._cache.get(connection_id)
-        if entry is None or entry[0] <= self._clock():
+        """(hit, target) without touching the database or the credential store."""
+        known, found = self.connections.peek(connection_id)
+        if not known:
             return False, None
-        return True, entry[1]
+        if found is None or found.status == "disabled":
+            return True, None
+        key = (found.id, found.version, found.loaded_at)
+        if key not in self._targets:
+            return False, None
+        return True, self._targets[key]
 
-    def resolve(self, connection_id: str) -> Target | None:
-        """Look the connection up now (blocking) and cache the answer."""
-        target = self._load(connection_id)
+    def resolve(self, connection_id: str, *, fresh: bool = False) -> Target | None:
+        """Look the connection up (blocking; re-read from the database when ``fresh``)."""
+        try:
+            found = self.connections.resolve(connection_id, fresh=fresh)
+        except NotFoundInRegistry:
+            return None
+        except (ConnectionDisabledError, AdapterNotInstalledError) as exc:
+            # a misconfigured credential store is not one of these: it propagates (503)
+            _log.info("deliveries to connection %s refused: %s", connection_id, exc.message)
+            return None
+        key = (found.id, found.version, found.loaded_at)
         with self._lock:
-            if len(self._cache) >= self._max:
-                self._cache.clear()
-            self._cache[connection_id] = (self._clock() + self.ttl, target)
+            if key in self._targets:
+                return self._targets[key]
+        target = self._target(found)
+        with self._lock:
+            if len(self._targets) >= _MAX_TARGETS:
+                self._targets.clear()
+            self._targets[key] = target
         return target
 
     def age(self, target: Target) -> float:
-        """Seconds since ``target`` was read from the database."""
-        return self._clock() - target.loaded_at
+        """Seconds since ``target``'s connection was read from the database."""
+        return self.connections.age(target.connection)
 
-    def invalidate(self, connection_id: str | None = None) -> None:
-        with self._lock:
-            if connection_id is None:
-                self._cache.clear()
-            else:
-                self._cache.pop(connection_id, None)
-
-    # loading ----------------------------------------------------------------------
-    def _load(self, connection_id: str) -> Target | None:
-        query = sa.select(_CONNECTIONS).where(_CONNECTIONS.c.id == connection_id)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        if row is None or row["status"] == "disabled":
+    def _target(self, found: ResolvedConnection) -> Target | None:
+        cls = found.adapter_cls
+        try:
+            scheme = scheme_for(cls, lambda: self.connections.adapter(found))
+        except CanonryError as exc:  # its own hooks need an adapter its credentials cannot make
+            _log.warning("connection %s cannot verify deliveries: %s", found.id, exc.message)
             return None
-        cls = self._adapters().get(row["adapter"])
-        if cls is None:
-            _log.warning(
-                "connection %s uses adapter %r, which is not installed: deliveries refused",
-                connection_id,
-                row["adapter"],
-            )
-            return None
-        payload = self._secrets(row["tenant"], connection_id)
-        scheme = scheme_for(cls, lambda: _adapter(cls, row, payload))
         if scheme is None:
             return None
-        secrets = tuple(payload[k] for k in scheme.secret_keys if payload.get(k) is not None)
-        return Target(connection_id, row["tenant"], row["adapter"], scheme, secrets, self._clock())
-
-    def _secrets(self, tenant: str, connection_id: str) -> dict[str, SecretStr]:
-        try:
-            return dict(self._store().get(tenant, connection_id))
-        except NotFoundInRegistry:
-            return {}  # no credential: every delivery fails verification with no_secret
-
-
-def _adapter(cls: type[Adapter], row: sa.RowMapping, payload: dict[str, SecretStr]) -> Adapter:
-    fields = set(cls.credentials_model.model_fields)
-    credentials = {k: v for k, v in payload.items() if k in fields}
-    try:
-        return cls(row["config"] or {}, credentials, connection_id=row["id"])
-    except CanonryError as exc:
-        raise CanonryError(
-            f"connection {row['id']} cannot build its {cls.key!r} adapter: {exc.message}",
-            hint="fix the connection's config or credentials",
-        ) from exc
+        config = cls.config_model.model_validate(found.config)
+        stored = found.secrets
+        secrets = tuple(stored[k] for k in scheme.secret_keys if stored.get(k) is not None)
+        return Target(found, scheme, config, secrets)

@@ -22,6 +22,7 @@ from adapters._contract import (
     WebhookEvent,
 )
 from adapters._http import RateLimiter
+from adapters._webhook_support import WebhookSupport
 from adapters.hubspot._client import HubSpotClient
 from adapters.hubspot._config import HubSpotConfig, HubSpotCredentials
 from adapters.hubspot._streams import STREAMS
@@ -50,7 +51,10 @@ class HubSpotAdapter(Adapter):
     display_name: ClassVar[str] = "HubSpot"
     version: ClassVar[str] = "1.0.0"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.FULL_SYNC, Capability.INCREMENTAL_SYNC, Capability.DELETES}
+        {Capability.FULL_SYNC, Capability.INCREMENTAL_SYNC, Capability.DELETES, Capability.WEBHOOKS}
+    )
+    webhook_support: ClassVar[WebhookSupport | None] = WebhookSupport(
+        scheme="hubspot", secret_fields=("client_secret", "client_secret_previous")
     )
     config_model: ClassVar[type[BaseModel]] = HubSpotConfig
     credentials_model: ClassVar[type[BaseModel]] = HubSpotCredentials

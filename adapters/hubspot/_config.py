@@ -37,6 +37,11 @@ class HubSpotConfig(BaseModel):
         default=5, ge=1, le=20, description="tries per call on 429, 5xx and network errors"
     )
     timeout: float = Field(default=30.0, gt=0, le=300, description="seconds per request")
+    accept_legacy_signatures: bool = Field(
+        default=False,
+        description="also accept webhooks signed only with HubSpot's v1/v2 signatures (legacy "
+        "apps); they carry no timestamp, so a captured delivery can be replayed",
+    )
     archived_lookback_seconds: int = Field(
         default=300, ge=0, le=86_400, description="overlap when re-reading archived records"
     )

@@ -21,6 +21,7 @@ from adapters._contract import (
     StreamSpec,
     WebhookEvent,
 )
+from adapters._webhook_support import WebhookSupport
 from adapters.stripe._client import StripeClient
 from adapters.stripe._config import StripeConfig, StripeCredentials
 from adapters.stripe._resources import RESOURCES
@@ -40,7 +41,10 @@ class StripeAdapter(Adapter):
     display_name: ClassVar[str] = "Stripe"
     version: ClassVar[str] = "1.0.0"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.FULL_SYNC, Capability.INCREMENTAL_SYNC, Capability.DELETES}
+        {Capability.FULL_SYNC, Capability.INCREMENTAL_SYNC, Capability.DELETES, Capability.WEBHOOKS}
+    )
+    webhook_support: ClassVar[WebhookSupport | None] = WebhookSupport(
+        scheme="stripe", secret_fields=("webhook_secret", "webhook_secret_previous")
     )
     config_model: ClassVar[type[BaseModel]] = StripeConfig
     credentials_model: ClassVar[type[BaseModel]] = StripeCredentials

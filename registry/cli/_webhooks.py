@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from registry.cli import _webhooks_send
+from registry.cli import _webhooks_replay, _webhooks_send
 from registry.cli._common import (
     ExitCode,
     fail,
@@ -30,6 +30,7 @@ __all__ = ["app", "parse_age"]
 
 app = typer.Typer(help="Webhook deliveries: the inbox, dead letters, replay and purge.")
 app.command("send-test")(_webhooks_send.send_test)
+app.command("replay")(_webhooks_replay.replay)
 
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _CONNECTION = typer.Option(None, "--connection", help="Only this connection (name or id).")
@@ -82,7 +83,9 @@ def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
 
 
 def _status(item: InboxItem, running: AbstractSet[str]) -> str:
-    return "processing" if item.id in running else item.status.value
+    if item.id in running:
+        return "processing"
+    return "retrying" if item.retrying else item.status.value
 
 
 def _summary(item: InboxItem, running: AbstractSet[str] = frozenset()) -> dict[str, Any]:
@@ -156,16 +159,18 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="Inbox item id."),
+    item_id: str = typer.Argument(..., metavar="ID", help="Inbox item id (or a unique prefix)."),
     body: bool = typer.Option(False, "--body", help="Also print the stored body."),
     as_json: bool = _JSON,
 ) -> None:
     """One item: status, attempts, error and the headers that matter (body on request)."""
     from webhooks import get_item
+    from webhooks.jobs import find_item_id
 
     with _engine(ctx) as engine:
+        full_id = find_item_id(engine, state(ctx).tenant, item_id)
         with engine.connect() as conn:
-            item = get_item(conn, item_id, tenant=state(ctx).tenant)
+            item = get_item(conn, full_id, tenant=state(ctx).tenant)
         running = _running(engine, [item]) if item is not None else set()
     if item is None or item.tenant != state(ctx).tenant:
         fail(
@@ -174,6 +179,8 @@ def show(
             ExitCode.NOT_FOUND,
         )
     data = {**_summary(item, running), "headers": item.headers}
+    if item.next_attempt_at is not None and item.retrying:
+        data["next_attempt_at"] = item.next_attempt_at.isoformat()
     if item.processed_at is not None:
         data["processed_at"] = item.processed_at.isoformat()
     if body:
@@ -183,21 +190,6 @@ def show(
         return
     for key, value in data.items():
         typer.echo(f"{key}: {value}")
-
-
-@app.command("replay")
-def replay(
-    ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID", help="Inbox item id."),
-) -> None:
-    """Process an item again (dead letters after a fix); handlers that succeeded are skipped."""
-    from webhooks.jobs import JobSettings
-    from webhooks.jobs import replay as replay_item
-
-    schema = JobSettings.from_env().dbos_schema
-    with _engine(ctx) as engine:
-        workflow_id = replay_item(engine, item_id, tenant=state(ctx).tenant, schema=schema)
-    typer.echo(f"replaying {item_id} as job {workflow_id}")
 
 
 @app.command("dead-letters")

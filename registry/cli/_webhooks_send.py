@@ -55,18 +55,19 @@ def send_test(
 
 def _signing(registry: Registry, connection: str) -> tuple[str, str, SecretStr]:
     """(connection id, scheme name, the current signing secret)."""
-    from webhooks import scheme_name, schemes
+    from webhooks import declared_scheme
 
     conn = registry.get_connection(connection)
-    name = scheme_name(registry.catalog.get(conn.adapter))
-    if name is None:
+    scheme = declared_scheme(registry.catalog.get(conn.adapter))
+    if scheme is None or scheme.third_party or scheme.name.endswith(":own"):
         fail(
             f"adapter {conn.adapter!r} has no built-in webhook scheme to sign a sample with",
             "send-test supports Stripe, HubSpot and Standard Webhooks connections",
             ExitCode.USAGE,
         )
+    name = scheme.name
     stored = registry.credential_store.get(registry.tenant, conn.id)
-    keys = schemes()[name].secret_keys
+    keys = scheme.secret_keys
     secret = next((stored[k] for k in keys if stored.get(k) is not None), None)
     if secret is None:
         fail(

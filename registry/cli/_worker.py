@@ -37,15 +37,24 @@ def worker(
     grace: float = typer.Option(
         30.0, "--grace", min=0, help="Seconds running jobs get to finish on SIGTERM/SIGINT."
     ),
+    log_level: str = typer.Option("info", "--log-level", help="Log level (debug: every attempt)."),
+    log_format: str | None = typer.Option(
+        None,
+        "--log-format",
+        help="text or json (one JSON object a line); also CANONRY_LOG_FORMAT.",
+        show_default=False,
+    ),
 ) -> None:
     """Run webhook jobs: parse inbox items into canonical events and call the handlers.
 
     Runs until SIGTERM or SIGINT, then stops taking jobs and lets running ones finish
     (up to --grace seconds; unfinished ones resume on the next start or another worker).
     """
+    from webhooks._logging import configure_logging, log_format_from_env
     from webhooks.handlers import DEFAULT_HANDLERS, load_handlers
     from webhooks.jobs import JobSettings, launch_dbos
 
+    configure_logging(log_format or log_format_from_env(), log_level)
     # exists and is initialised, checked first: DBOS's launch would create a missing
     # PostgreSQL database (and SQLite would create a missing file)
     url = require_database(ctx)

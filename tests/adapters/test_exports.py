@@ -15,6 +15,12 @@ CONTRACT = {
     "Page",
     "StreamSpec",
     "WebhookEvent",
+    "BUILTIN_SCHEMES",
+    "WebhookEventDraft",
+    "WebhookRequest",
+    "WebhookSplitter",
+    "WebhookSupport",
+    "WebhookVerifier",
 }
 HTTP_TOOLKIT = {
     "DEFAULT_REQUEST_ID_HEADERS",

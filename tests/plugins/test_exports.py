@@ -10,6 +10,8 @@ def test_plugins_exports() -> None:
     assert sorted(plugins.__all__) == [
         "ENTRY_POINT_GROUP",
         "FailureKind",
+        "GroupReport",
+        "LoadedPoint",
         "PLUGINS_ENV",
         "PluginFailure",
         "PluginInfo",
@@ -17,6 +19,7 @@ def test_plugins_exports() -> None:
         "PluginStatus",
         "compatibility_problem",
         "load_adapters",
+        "load_group",
         "parse_api_version",
     ]
     assert plugins.ENTRY_POINT_GROUP == "canonry.adapters"

@@ -17,7 +17,8 @@ from registry import create_engine, current_revision, head_revision, migrated_me
 from registry._migrate import VERSION_TABLE
 
 EXPORTS = {
-    "DEFAULT_DATABASE_URL", "AuditEntry", "Connection", "ConnectionStatus", "HttpFactory",
+    "DEFAULT_DATABASE_URL", "AuditEntry", "Connection", "ConnectionDisabledError",
+    "ConnectionResolver", "ConnectionStatus", "HttpFactory", "ResolvedConnection",
     "MappingStatus", "MappingVersion", "MappingWorkflow", "Registry", "RunStatus",
     "SyncProgress", "SyncRun",
     "SyncState", "create_engine", "current_revision", "database_url_from_env", "head_revision",

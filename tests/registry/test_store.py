@@ -108,6 +108,28 @@ def test_a_full_listing_tombstones_what_vanished_unseen(
     assert (run.changed, run.deleted) == (1, 1)
 
 
+def test_a_listing_the_adapter_restarts_for_an_expired_cursor_tombstones_too(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    """Not ``full=True``: the adapter found its cursor too old and listed everything
+    (``Page.snapshot_start``); what that listing did not show was deleted."""
+    sync(reg, shop)
+    _, cursor = read_all(reg)
+    vendor.forget("c010")
+    vendor.upsert("c003", name="Renamed")
+    vendor.expire()
+    assert sync(reg, shop) == 25 - 1  # a full listing, though incremental was asked for
+    changes, _ = read_all(reg, cursor)
+    by_id = {c.remote_id: c for c in changes}
+    assert set(by_id) == {"c003", "c010"}
+    assert by_id["c010"].remote_was_deleted is True
+    run = reg.sync_runs(shop, limit=1)[0]
+    assert (run.changed, run.deleted) == (2, 1)
+    vendor.forget("c011")  # the next incremental run reconciles nothing: no listing
+    sync(reg, shop)
+    assert reg.count_records("customers") == 24
+
+
 def test_an_interrupted_full_listing_resumes_the_same_snapshot(
     reg: Registry, shop: str, vendor: Vendor
 ) -> None:

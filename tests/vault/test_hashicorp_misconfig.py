@@ -23,12 +23,15 @@ from webhooks import WebhookSettings, create_app
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[str, sa.Engine, str]]:
+def database(target: VaultTarget, tmp_path: Path) -> Iterator[tuple[str, sa.Engine, str]]:
+    """A Stripe connection whose signing secret is stored in Vault (the right mount)."""
     url = f"sqlite:///{tmp_path / 'canonry.db'}"
     engine = create_engine(url)
     upgrade(engine)
-    with Registry(url, tenant="acme", adapters=ADAPTERS, credentials=None) as registry:
-        conn_id = registry.add_connection("billing", "stripe").id  # no credential yet
+    store = HashiCorpStore(target.settings())
+    with Registry(url, tenant="acme", adapters=ADAPTERS, credentials=store) as registry:
+        secrets = {"api_key": "sk_test_misconfig_1f", "webhook_secret": "whsec_misconfig_2e"}
+        conn_id = registry.add_connection("billing", "stripe", credentials=secrets).id
     yield url, engine, conn_id
     engine.dispose()
 
@@ -59,10 +62,10 @@ def _post(target: VaultTarget, database: tuple[str, sa.Engine, str], **settings:
         app.state.writer.close()
 
 
-def test_endpoint_answers_503_for_a_wrong_mount_and_401_for_a_missing_secret(
+def test_endpoint_answers_503_for_a_wrong_mount_and_401_for_a_bad_signature(
     target: VaultTarget, database: tuple[str, sa.Engine, str]
 ) -> None:
-    assert _post(target, database) == 401  # right mount, nothing stored: no_secret
+    assert _post(target, database) == 401  # right mount: the secret was read, the signature is bad
     assert _post(target, database, mount="no-such-mount") == 503
 
 

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, SecretStr
 from starlette.applications import Starlette
 
-from adapters import Adapter, Capability, CheckResult
+from adapters import Adapter, Capability, CheckResult, WebhookSupport
 from adapters.hubspot import HubSpotAdapter
 from adapters.stripe import StripeAdapter
 from registry import Registry, create_engine, upgrade
@@ -44,7 +44,7 @@ class GenericAdapter(Adapter):
     display_name: ClassVar[str] = "Generic"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.WEBHOOKS})
     credentials_model: ClassVar[type[BaseModel]] = _GenericCredentials
-    webhook_scheme: ClassVar[str] = "standard"
+    webhook_support: ClassVar[WebhookSupport | None] = WebhookSupport(scheme="standard")
 
     def check(self) -> CheckResult:
         return CheckResult(ok=True, message="ok")

@@ -13,7 +13,7 @@ from tests.webhooks.conftest import HUBSPOT_SECRET, STANDARD_SECRET, STRIPE_SECR
 from tests.webhooks.helpers import BASE, dump, hubspot_delivery, hubspot_events, stripe_delivery
 from webhooks import InboxStatus, get_item, list_items
 from webhooks._samples import stripe_event
-from webhooks.signatures import sign_standard
+from webhooks.signatures import sign_hubspot_v3, sign_standard
 
 pytestmark = pytest.mark.anyio
 
@@ -89,17 +89,32 @@ async def test_a_hubspot_array_becomes_one_item_per_event(env: Env) -> None:
     assert [r.object_id for r in env.enqueue.refs] == ["51", "52", "53", "51"]
 
 
-async def test_hubspot_legacy_v1_signatures_still_verify(env: Env) -> None:
+async def test_hubspot_requires_v3_unless_the_connection_opts_in_to_legacy(env: Env) -> None:
+    """HubSpot sends the untimestamped v1/v2 signatures on every request too: a captured
+    delivery replayed an hour later without its v3 headers must not be accepted."""
     import hashlib
 
     body = dump(hubspot_events(1))
-    signature = hashlib.sha256(HUBSPOT_SECRET.encode() + body).hexdigest()
-    headers = {"X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": "v1"}
-    async with client_for(env.app()) as client:
-        ok = await client.post(f"/webhooks/{env.hubspot}", content=body, headers=headers)
-        headers["X-HubSpot-Signature"] = "0" * 64
-        bad = await client.post(f"/webhooks/{env.hubspot}", content=body, headers=headers)
-    assert (ok.status_code, bad.status_code) == (200, 401)
+    url = f"{BASE}/webhooks/{env.hubspot}"
+    an_hour_ago = int(time.time() * 1000) - 3_600_000
+    captured = sign_hubspot_v3(body, HUBSPOT_SECRET, method="POST", uri=url,
+                               timestamp_ms=an_hour_ago)  # fmt: skip
+    legacy = hashlib.sha256(HUBSPOT_SECRET.encode() + body).hexdigest()
+    captured |= {"X-HubSpot-Signature": legacy, "X-HubSpot-Signature-Version": "v1"}
+    stripped = {k: v for k, v in captured.items() if "v3" not in k.lower()}
+    stripped.pop("X-HubSpot-Request-Timestamp", None)
+    app = env.app()
+    async with client_for(app) as client:
+        as_is = await client.post(url, content=body, headers=captured)
+        replayed = await client.post(url, content=body, headers=stripped)
+        env.registry.update_connection("crm", config={"accept_legacy_signatures": True})
+        app.state.resolver.connections.invalidate()  # (test_resolver covers the cache)
+        opted_in = await client.post(url, content=body, headers=stripped)
+        stripped["X-HubSpot-Signature"] = "0" * 64
+        forged = await client.post(url, content=body, headers=stripped)
+    assert (as_is.status_code, as_is.json()["error"]) == (400, "stale_timestamp")
+    assert (replayed.status_code, replayed.json()["error"]) == (401, "missing_signature")
+    assert (opted_in.status_code, forged.status_code) == (200, 401)
 
 
 async def test_standard_webhooks_adapter_declared_by_scheme(env: Env) -> None:

@@ -99,8 +99,8 @@ def test_public_names_resolve() -> None:
     mine = {
         "create_app", "WebhookSettings", "InboxRow", "InboxItem", "InboxItemRef", "InboxStatus",
         "NewInboxItem", "insert_items", "get_item", "list_items", "INBOX", "INBOX_TABLE",
-        "METRICS_REGISTRY", "InboxWriter", "Enqueue", "register_scheme", "scheme_name",
-        "schemes", "build_test_delivery", "DEFAULT_MAX_BODY", "status_for",
+        "METRICS_REGISTRY", "InboxWriter", "Enqueue", "DeclaredScheme", "declared_scheme",
+        "build_test_delivery", "DEFAULT_MAX_BODY", "status_for",
     }  # fmt: skip
     assert mine <= set(webhooks.__all__)
     for name in webhooks.__all__:

@@ -1,4 +1,4 @@
-"""Scheme routing (plugin hooks, registered schemes), payload splitting and settings."""
+"""Scheme routing (declared on the adapter class, or its hooks), splitting and settings."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import SecretStr
 
-from adapters import Adapter, Capability
+from adapters import Adapter, Capability, WebhookEventDraft, WebhookRequest, WebhookSupport
 from canonical import ConfigurationError, WebhookVerificationError
+from plugins._inspect import PluginProblem, inspect_adapter
 from tests.webhooks.conftest import ADAPTERS, GenericAdapter, _GenericCredentials
-from webhooks import WebhookSettings, scheme_name
+from webhooks import WebhookSettings, declared_scheme
 from webhooks._schemes import AdapterHookScheme, Delivery, scheme_for
 from webhooks._split import split_generic, split_hubspot, split_stripe
 from webhooks.samples import __name__ as samples_package
@@ -22,7 +23,7 @@ class HookAdapter(GenericAdapter):
     """A plugin that verifies and parses deliveries itself (no registered scheme)."""
 
     key: ClassVar[str] = "hooks"
-    webhook_scheme: ClassVar[str] = ""
+    webhook_support: ClassVar[WebhookSupport | None] = None
     behaviour: ClassVar[str] = "ok"
 
     def verify_webhook(
@@ -47,6 +48,9 @@ class HookAdapter(GenericAdapter):
         ]
 
 
+_CONFIG = GenericAdapter.config_model()
+
+
 def _hook(behaviour: str) -> AdapterHookScheme:
     adapter_cls = type("Hooked", (HookAdapter,), {"behaviour": behaviour})
     scheme = scheme_for(adapter_cls, lambda: adapter_cls(credentials={"webhook_secret": "tok"}))
@@ -58,27 +62,115 @@ def _delivery(body: bytes, **headers: str) -> Delivery:
     return Delivery("POST", "http://testserver/webhooks/x", headers, body)
 
 
-def test_adapters_route_to_their_scheme() -> None:
-    assert scheme_name(ADAPTERS["stripe"]) == "stripe"
-    assert scheme_name(ADAPTERS["hubspot"]) == "hubspot"
-    assert scheme_name(GenericAdapter) == "standard"
-    assert scheme_name(HookAdapter) is None
+def _name(adapter_cls: type[Adapter]) -> str | None:
+    scheme = declared_scheme(adapter_cls)
+    return scheme.name if scheme is not None else None
+
+
+def test_adapters_declare_their_scheme_on_the_class_builtins_too() -> None:
+    assert _name(ADAPTERS["stripe"]) == "stripe"
+    assert _name(ADAPTERS["hubspot"]) == "hubspot"
+    assert _name(GenericAdapter) == "standard"
+    assert _name(HookAdapter) is None
+    hubspot = declared_scheme(ADAPTERS["hubspot"])
+    assert hubspot is not None
+    assert hubspot.secret_keys == ("client_secret", "client_secret_previous")
+    assert "x-hubspot-signature-v3" in hubspot.headers
+    for builtin in (ADAPTERS["stripe"], ADAPTERS["hubspot"]):  # the plugin door, nothing else
+        assert isinstance(builtin.webhook_support, WebhookSupport)
+        assert Capability.WEBHOOKS in builtin.capabilities
 
     class NoWebhooks(GenericAdapter):
         capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.FULL_SYNC})
-        webhook_scheme: ClassVar[str] = ""
+        webhook_support: ClassVar[WebhookSupport | None] = None
 
     assert scheme_for(NoWebhooks, lambda: NoWebhooks()) is None
+    import webhooks
+
+    assert not hasattr(webhooks, "register_scheme")  # no global table to add to
+
+
+def _own_verify(request: WebhookRequest, secrets: Any, config: Any) -> None:
+    if request.headers.get("x-acme-token") not in [s.get_secret_value() for s in secrets]:
+        raise WebhookVerificationError("bad token", reason="bad_signature")
+    if request.headers.get("x-acme-crash"):
+        raise KeyError("plugin bug")
+
+
+def _own_split(request: WebhookRequest) -> list[WebhookEventDraft]:
+    from datetime import UTC, datetime
+
+    event = json.loads(request.body)
+    return [
+        WebhookEventDraft(event["id"], event["type"], "deal", None, datetime.now(UTC), request.body)
+    ]
+
+
+class OwnSchemeAdapter(GenericAdapter):
+    key: ClassVar[str] = "acme-own"
+    webhook_support: ClassVar[WebhookSupport | None] = WebhookSupport(
+        verify=_own_verify, split=_own_split, headers=("x-acme-token-id",)
+    )
+
+
+def test_a_plugin_declares_its_own_verifier_and_splitter() -> None:
+    scheme = declared_scheme(OwnSchemeAdapter)
+    assert scheme is not None
+    assert (scheme.secret_keys, scheme.headers) == (
+        ("webhook_secret", "webhook_secret_previous"),
+        ("x-acme-token-id",),
+    )
+    body = json.dumps({"id": "d1", "type": "deal.won"}).encode()
+    config = OwnSchemeAdapter.config_model()
+    scheme.verify(_delivery(body, **{"x-acme-token": "tok"}), [SecretStr("tok")], config)
+    [draft] = scheme.split(_delivery(body))
+    assert (draft.vendor_event_id, draft.vendor_event_type) == ("d1", "deal.won")
+    with pytest.raises(WebhookVerificationError) as info:
+        scheme.verify(
+            _delivery(body, **{"x-acme-token": "tok", "x-acme-crash": "1"}), [SecretStr("tok")],
+            config,
+        )  # fmt: skip
+    assert info.value.reason == "bad_signature"  # a plugin's bug is a refusal, not a 500
+    with pytest.raises(WebhookVerificationError) as info:
+        scheme.split(_delivery(b"not json"))
+    assert info.value.reason == "malformed_payload"
+
+
+def test_a_bad_declaration_is_refused_when_made_or_when_the_plugin_loads() -> None:
+    with pytest.raises(ValueError, match="exactly one of scheme= or verify="):
+        WebhookSupport()
+    with pytest.raises(ValueError, match="unknown webhook scheme"):
+        WebhookSupport(scheme="paypal")
+    with pytest.raises(ValueError, match="needs split="):
+        WebhookSupport(verify=_own_verify)
+
+    from adapters import StreamSpec
+
+    class WrongType(GenericAdapter):
+        key: ClassVar[str] = "wrong"
+        streams: ClassVar[tuple[StreamSpec, ...]] = (StreamSpec("events", "Event"),)
+        webhook_support = "standard"  # type: ignore[assignment]
+
+    class WrongField(GenericAdapter):
+        key: ClassVar[str] = "wrongfield"
+        streams: ClassVar[tuple[StreamSpec, ...]] = (StreamSpec("events", "Event"),)
+        webhook_support: ClassVar[WebhookSupport | None] = WebhookSupport(
+            scheme="standard", secret_fields=("signing_key",)
+        )
+
+    for cls, text in ((WrongType, "not an adapters.WebhookSupport"), (WrongField, "signing_key")):
+        with pytest.raises(PluginProblem, match=text):
+            inspect_adapter(cls)
 
 
 def test_a_plugin_hook_scheme_verifies_and_parses() -> None:
     scheme = _hook("ok")
     body = json.dumps([{"uid": "e1", "kind": "customer.created", "ref": "c9"}]).encode()
-    scheme.verify(_delivery(body, **{"x-token": "tok"}), [SecretStr("tok")])
+    scheme.verify(_delivery(body, **{"x-token": "tok"}), [SecretStr("tok")], _CONFIG)
     [draft] = scheme.split(_delivery(body))
     assert (draft.vendor_event_id, draft.object_type, draft.object_id) == ("e1", "customer", "c9")
     with pytest.raises(WebhookVerificationError) as info:
-        scheme.verify(_delivery(body, **{"x-token": "nope"}), [SecretStr("tok")])
+        scheme.verify(_delivery(body, **{"x-token": "nope"}), [SecretStr("tok")], _CONFIG)
     assert info.value.reason == "bad_signature"
 
 
@@ -92,7 +184,7 @@ def test_a_buggy_plugin_is_a_refusal_not_a_crash(behaviour: str, step: str, reas
 
     def run() -> None:
         if step == "verify":
-            scheme.verify(delivery, [SecretStr("tok")])
+            scheme.verify(delivery, [SecretStr("tok")], _CONFIG)
         else:
             scheme.split(delivery)
 

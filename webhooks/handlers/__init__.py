@@ -2,6 +2,8 @@
 
 from webhooks.handlers._loading import (
     ENTRY_POINT_GROUP,
+    HANDLER_PLUGINS_ENV,
+    discover_handlers,
     load_entry_points,
     load_handlers,
     load_spec,
@@ -12,15 +14,19 @@ from webhooks.handlers._registry import (
     Handler,
     HandlerFunc,
     HandlerRegistry,
+    StalePolicy,
     on,
 )
 
 __all__ = [
     "DEFAULT_HANDLERS",
     "ENTRY_POINT_GROUP",
+    "HANDLER_PLUGINS_ENV",
     "Handler",
     "HandlerFunc",
     "HandlerRegistry",
+    "StalePolicy",
+    "discover_handlers",
     "load_entry_points",
     "load_handlers",
     "load_spec",

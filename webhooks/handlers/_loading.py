@@ -1,4 +1,10 @@
-"""Import handler modules: by ``module[:attr]`` spec and through the entry-point group."""
+"""Import handler modules: by ``module[:attr]`` spec and through the entry-point group.
+
+Entry points load through the same plugin discovery as adapters (``plugins.load_group``):
+in a fixed order, each isolated (a plugin that fails to import, or names something that
+is not a handler, is a warning with a reason, never a crash), limited by
+``CANONRY_HANDLER_PLUGINS`` (comma-separated entry-point or distribution names).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,27 @@ import importlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from importlib.metadata import entry_points
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from canonical import ConfigurationError
 from webhooks.handlers._registry import DEFAULT_HANDLERS, Handler, HandlerRegistry
 
-__all__ = ["ENTRY_POINT_GROUP", "load_entry_points", "load_handlers", "load_spec", "specs_from_env"]
+if TYPE_CHECKING:
+    from plugins import GroupReport
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "HANDLER_PLUGINS_ENV",
+    "discover_handlers",
+    "load_entry_points",
+    "load_handlers",
+    "load_spec",
+    "specs_from_env",
+]
 
 ENTRY_POINT_GROUP = "canonry.webhook_handlers"
+HANDLER_PLUGINS_ENV = "CANONRY_HANDLER_PLUGINS"
 _log = logging.getLogger("canonry.webhooks.handlers")
 
 
@@ -52,19 +71,41 @@ def _adopt(value: object, registry: HandlerRegistry) -> None:
             registry.extend(value.all())
     elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
         registry.extend(v for v in value if isinstance(v, Handler))
+    elif not isinstance(value, ModuleType):
+        raise ConfigurationError(
+            f"it names {type(value).__name__}, not a module, Handler or HandlerRegistry",
+            hint="point the entry point at the module whose @webhooks.on decorators register",
+        )
+
+
+def discover_handlers(
+    registry: HandlerRegistry = DEFAULT_HANDLERS,
+    *,
+    allow: Iterable[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> GroupReport:
+    """Load the ``canonry.webhook_handlers`` entry points into ``registry``; the report
+    lists what loaded and, with a reason, what did not."""
+    from plugins import load_group
+
+    report = load_group(
+        ENTRY_POINT_GROUP,
+        env_var=HANDLER_PLUGINS_ENV,
+        allow=allow,
+        environ=os.environ if environ is None else environ,
+    )
+    for point in list(report.loaded):
+        try:
+            _adopt(point.value, registry)
+        except ConfigurationError as exc:  # not a handler, or a name clash
+            report.refuse(point, "invalid", exc.message)
+    return report
 
 
 def load_entry_points(registry: HandlerRegistry = DEFAULT_HANDLERS) -> list[str]:
-    """Load every ``canonry.webhook_handlers`` entry point; a broken one is a warning."""
-    loaded = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            _adopt(ep.load(), registry)
-        except Exception as exc:  # a broken plugin must not stop the worker
-            _log.warning("webhook handler plugin %r failed to load: %s", ep.name, exc)
-            continue
-        loaded.append(ep.name)
-    return loaded
+    """Load every allowed ``canonry.webhook_handlers`` entry point; a broken one is a
+    warning. Returns the names that loaded."""
+    return [point.name for point in discover_handlers(registry).loaded]
 
 
 def specs_from_env(environ: Mapping[str, str] | None = None) -> list[str]:

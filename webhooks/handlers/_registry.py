@@ -13,6 +13,13 @@ and ``CANONRY_HANDLERS`` import ``module`` or ``module:attr`` the same way)::
 A handler runs at least once per event; the idempotency key (``"{item_id}:{handler}"``)
 is the same on every attempt, after a crash and on replay, so an effect keyed by it is
 applied exactly once.
+
+**Stale events.** Vendors redeliver out of order: an event older than one already applied
+for the same object is *stale*. A handler that applies state (``"invoice.*"``, ``"*"``:
+copying the object somewhere) must skip it, or the copy goes back in time; a handler that
+reacts to a business event (``"invoice.paid"``: send the receipt) must still run.
+``stale="skip"`` or ``stale="run"`` says which; by default a handler registered for exact
+event names runs (``"run"``) and one with a wildcard pattern skips (``"skip"``).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from canonical import ConfigurationError
 
@@ -33,8 +40,12 @@ __all__ = [
     "Handler",
     "HandlerFunc",
     "HandlerRegistry",
+    "StalePolicy",
     "on",
 ]
+
+StalePolicy = Literal["skip", "run"]
+"""What a handler does with a stale event (older than one already applied for its object)."""
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$")
 _PATTERN = re.compile(r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_*-]+)*(\.\*)?)$")
@@ -57,6 +68,15 @@ class Handler:
     retry_interval: float = 1.0
     """Seconds before the second attempt; multiplied by ``backoff_rate`` after each."""
     backoff_rate: float = 2.0
+    stale: StalePolicy | None = None
+    """None: ``"run"`` when every pattern is an exact event name, else ``"skip"``."""
+
+    @property
+    def runs_on_stale(self) -> bool:
+        """Does this handler run for a stale event?"""
+        if self.stale is not None:
+            return self.stale == "run"
+        return not any("*" in p for p in self.patterns)
 
     def matches(self, *event_types: str) -> bool:
         """Does any pattern match any of ``event_types`` (``*`` and ``invoice.*`` globs)?"""
@@ -89,6 +109,11 @@ class HandlerRegistry:
                 f"invalid retry policy for handler {handler.name!r}",
                 hint="max_attempts >= 1, retry_interval >= 0, backoff_rate >= 1",
             )
+        if handler.stale not in (None, "skip", "run"):
+            raise ConfigurationError(
+                f"invalid stale policy {handler.stale!r} for handler {handler.name!r}",
+                hint='use stale="skip" (state) or stale="run" (business events)',
+            )
         for pattern in handler.patterns:
             _check_pattern(pattern)
         existing = self._handlers.get(handler.name)
@@ -107,14 +132,20 @@ class HandlerRegistry:
         max_attempts: int = 5,
         retry_interval: float = 1.0,
         backoff_rate: float = 2.0,
+        stale: StalePolicy | None = None,
     ) -> Callable[[HandlerFunc], HandlerFunc]:
-        """Decorator: run the function for events whose type matches one of ``patterns``."""
+        """Decorator: run the function for events whose type matches one of ``patterns``.
+
+        ``stale``: ``"skip"`` or ``"run"`` for events older than one already applied for
+        the object (see the module docstring); None picks by pattern."""
         if not patterns:
             raise ConfigurationError("on() needs at least one event pattern", hint="on('*')")
 
         def register(func: HandlerFunc) -> HandlerFunc:
             label = name or f"{func.__module__}.{getattr(func, '__qualname__', repr(func))}"
-            self.add(Handler(label, patterns, func, max_attempts, retry_interval, backoff_rate))
+            self.add(
+                Handler(label, patterns, func, max_attempts, retry_interval, backoff_rate, stale)
+            )
             return func
 
         return register

@@ -13,13 +13,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from canonical import NotFoundInRegistry
-from webhooks._inbox import INBOX, InboxItem, InboxItemRef, InboxStatus, get_item
+from canonical import CanonryError, ConfigurationError, NotFoundInRegistry
+from webhooks._inbox import INBOX, InboxItem, InboxStatus, get_item, get_item_any_tenant
 from webhooks.jobs._enqueue import dbos_client, enqueue_workflow
-from webhooks.jobs._run import FIRST_PASS_STEP, HANDLER_STEP_PREFIX
+from webhooks.jobs._gate import as_ref
+from webhooks.jobs._progress import Progress
 from webhooks.jobs._tables import utcnow
 
-__all__ = ["dead_letters", "purge", "replay", "running_items", "succeeded_handlers"]
+__all__ = [
+    "dead_letters",
+    "find_item_id",
+    "purge",
+    "replay",
+    "replay_many",
+    "running_items",
+    "succeeded_handlers",
+]
+
+_MIN_PREFIX = 4
+_REPLAYABLE = (InboxStatus.DEAD, InboxStatus.FAILED, InboxStatus.DONE, InboxStatus.STALE)
 
 
 def _item(engine: Engine, item_id: str, tenant: str) -> InboxItem:
@@ -30,6 +42,36 @@ def _item(engine: Engine, item_id: str, tenant: str) -> InboxItem:
             f"no webhook item {item_id!r}", hint="list items with `canonry webhooks list`"
         )
     return item
+
+
+def find_item_id(engine: Engine, tenant: str, given: str) -> str:
+    """The id of the tenant's item ``given`` names: the whole id, or a unique prefix of it
+    (at least 4 characters). ``NotFoundInRegistry`` for none, ``ConfigurationError`` when
+    several items start with it."""
+    given = given.strip().lower()
+    if len(given) < _MIN_PREFIX or not given.isalnum():
+        raise ConfigurationError(
+            f"{given!r} is not an item id or a prefix of one",
+            hint=f"give at least {_MIN_PREFIX} characters of the id `canonry webhooks list` shows",
+        )
+    query = (
+        sa.select(INBOX.c.id)
+        .where(INBOX.c.tenant == tenant, INBOX.c.id.startswith(given, autoescape=True))
+        .order_by(INBOX.c.id)
+        .limit(2)
+    )
+    with engine.connect() as conn:
+        found = [str(i) for i in conn.execute(query).scalars()]
+    if given in found or len(found) == 1:
+        return given if given in found else found[0]
+    if not found:
+        raise NotFoundInRegistry(
+            f"no webhook item {given!r}", hint="list items with `canonry webhooks list`"
+        )
+    raise ConfigurationError(
+        f"more than one webhook item starts with {given!r}",
+        hint="give more characters of the id",
+    )
 
 
 def _runs(client: Any, item_ids: str | list[str]) -> list[str]:
@@ -56,53 +98,84 @@ def running_items(engine: Engine, item_ids: Sequence[str], schema: str | None = 
 
 
 def succeeded_handlers(engine: Engine, item_id: str, schema: str | None = None) -> list[str]:
-    """Handlers that succeeded in an earlier run of the item, as its steps recorded: the
-    first pass of a replay or of a run where a handler failed, and retries that ended
-    without error. A first run whose handlers all succeeded records none: replaying such a
-    ``done`` item runs its handlers again, with the same idempotency keys."""
-    client = dbos_client(engine, schema)
-    done: set[str] = set()
-    for workflow_id in _runs(client, item_id):
-        for step in client.list_workflow_steps(workflow_id):
-            name = str(step["function_name"])
-            output = step["output"]
-            if name == FIRST_PASS_STEP and isinstance(output, dict):
-                done.update(str(n) for n in output.get("succeeded", ()))
-            elif name.startswith(HANDLER_STEP_PREFIX) and step["error"] is None:
-                done.add(name[len(HANDLER_STEP_PREFIX) :])
-    return sorted(done)
+    """Handlers recorded as succeeded for the item: those of a job where a handler failed
+    (or of a replay). A first run whose handlers all succeeded records none."""
+    del schema  # the record is the inbox row's progress (DBOS steps held it before)
+    with engine.connect() as conn:
+        item = get_item_any_tenant(conn, item_id)
+    return sorted(Progress.from_json(item.progress).done) if item is not None else []
 
 
 def replay(engine: Engine, item_id: str, *, tenant: str, schema: str | None = None) -> str:
-    """Process ``tenant``'s item ``item_id`` again as a new job ``{item_id}:replay:{n}``;
+    """Process ``tenant``'s item ``item_id`` again as a new run ``{item_id}:replay:{n}``;
     return its id. Another tenant's item is ``NotFoundInRegistry``.
 
-    Handlers known to have succeeded for the item (``succeeded_handlers``) are skipped;
-    the others run with the same idempotency keys as before. The stale check is skipped:
-    replay is deliberate.
+    A dead or failed item skips the handlers that already succeeded for it; the others run
+    with the same idempotency keys as before. A done (or stale) item runs its handlers
+    again, with the same keys. The stale check is skipped: replay is deliberate. A run of
+    the item still queued or waiting for a retry is superseded.
     """
     item = _item(engine, item_id, tenant)
-    client = dbos_client(engine, schema)
-    workflow_id = f"{item_id}:replay:{len(_runs(client, item_id))}"
-    skip = succeeded_handlers(engine, item_id, schema)
-    ref = InboxItemRef(
-        id=item.id,
-        tenant=item.tenant,
-        connection_id=item.connection_id,
-        adapter=item.adapter,
-        vendor_event_type=item.vendor_event_type,
-        object_type=item.object_type,
-        object_id=item.object_id,
-        occurred_at=item.occurred_at,
-    )
+    progress = Progress.from_json(item.progress)
+    keep = progress.for_replay() if item.progress else None
+    run_round = item.run_round + 1
+    workflow_id = f"{item_id}:replay:{run_round}"
     with engine.begin() as conn:
-        conn.execute(
-            INBOX.update().where(INBOX.c.id == item_id).values(status=InboxStatus.RECEIVED.value)
+        changed = conn.execute(
+            INBOX.update()
+            .where(INBOX.c.id == item_id, INBOX.c.run_round == item.run_round)
+            .values(
+                status=InboxStatus.RECEIVED.value,
+                run_round=run_round,
+                next_attempt_at=None,
+                progress=keep.to_json() if keep is not None else None,
+            )
         )
+        if changed.rowcount != 1:
+            error = CanonryError(
+                f"webhook item {item_id!r} changed while it was being replayed",
+                hint="run the replay again",
+            )
+            error.retryable = True
+            raise error
         enqueue_workflow(
-            conn, workflow_id, ref.partition_key, item_id, item.occurred_at, replay=True, skip=skip
+            conn, workflow_id, as_ref(item), replay=True, run_round=run_round, schema=schema
         )
     return workflow_id
+
+
+def replay_many(
+    engine: Engine,
+    tenant: str,
+    *,
+    status: InboxStatus | str = InboxStatus.DEAD,
+    connection_id: str | None = None,
+    since: datetime | None = None,
+    dry_run: bool = False,
+    limit: int = 10_000,
+    schema: str | None = None,
+) -> list[str]:
+    """Replay the tenant's items in ``status`` (of one connection, received at or after
+    ``since``), oldest first, at most ``limit``; with ``dry_run`` only list them. Returns
+    the item ids (replayed, or that would be)."""
+    wanted = InboxStatus(status)
+    if wanted not in _REPLAYABLE:
+        raise ConfigurationError(
+            f"items that are {wanted.value} are not finished, so they cannot be replayed",
+            hint="replay dead, failed, done or stale items",
+        )
+    query = sa.select(INBOX.c.id).where(INBOX.c.tenant == tenant, INBOX.c.status == wanted.value)
+    if connection_id is not None:
+        query = query.where(INBOX.c.connection_id == connection_id)
+    if since is not None:
+        query = query.where(INBOX.c.received_at >= since)
+    query = query.order_by(INBOX.c.occurred_at, INBOX.c.id).limit(limit)
+    with engine.connect() as conn:
+        ids = [str(i) for i in conn.execute(query).scalars()]
+    if not dry_run:
+        for item_id in ids:
+            replay(engine, item_id, tenant=tenant, schema=schema)
+    return ids
 
 
 def dead_letters(

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from webhooks._inbox import InboxItemRef
-from webhooks.jobs._settings import APP_NAME, QUEUE_NAME, WORKFLOW_NAME
+from webhooks.jobs._settings import APP_NAME, QUEUE_NAME, RETRY_QUEUE_NAME, WORKFLOW_NAME
 
-__all__ = ["dbos_client", "enqueue_items", "enqueue_workflow", "priority_of"]
+__all__ = ["dbos_client", "enqueue_items", "enqueue_workflow", "partition_for", "priority_of"]
 
 _CLIENTS: dict[tuple[int, str], tuple[sa.Engine, Any]] = {}
 """(id(engine), schema) -> (engine, client); the client holds the engine, so ids stay valid."""
@@ -58,30 +58,40 @@ def priority_of(occurred_at: datetime) -> int:
     return max(1, min(_MAX_PRIORITY, int((when - _EPOCH).total_seconds()) + 1))
 
 
+def partition_for(item: InboxItemRef, queue: str) -> str:
+    """The item's queue partition: its object on the main queue (one job per object at a
+    time), its connection on the retry queue (a few slots per connection)."""
+    return item.connection_id if queue == RETRY_QUEUE_NAME else item.partition_key
+
+
 def enqueue_workflow(
     conn: sa.Connection,
     workflow_id: str,
-    partition_key: str,
-    item_id: str,
-    occurred_at: datetime,
+    item: InboxItemRef,
     *,
     replay: bool = False,
     skip: Sequence[str] = (),
+    run_round: int = 0,
+    queue: str = QUEUE_NAME,
+    delay: float = 0.0,
     schema: str | None = None,
 ) -> None:
-    """Enqueue one ``process_item`` job in the caller's transaction."""
+    """Enqueue one ``process_item`` run of ``item`` in the caller's transaction (after
+    ``delay`` seconds: a retry)."""
     from dbos import EnqueueOptions
 
     options = EnqueueOptions(
         workflow_name=WORKFLOW_NAME,
-        queue_name=QUEUE_NAME,
+        queue_name=queue,
         workflow_id=workflow_id,
-        queue_partition_key=partition_key,
+        queue_partition_key=partition_for(item, queue),
         application_name=APP_NAME,
-        priority=priority_of(occurred_at),
+        priority=priority_of(item.occurred_at),
     )
+    if delay > 0:
+        options["delay_seconds"] = delay
     client = dbos_client(conn.engine, schema)
-    client.enqueue_in_transaction(conn, options, item_id, replay, list(skip))
+    client.enqueue_in_transaction(conn, options, item.id, replay, list(skip), run_round, queue)
 
 
 def enqueue_items(
@@ -94,6 +104,4 @@ def enqueue_items(
     first. Nothing is enqueued unless the caller's transaction commits.
     """
     for item in items:
-        enqueue_workflow(
-            conn, item.id, item.partition_key, item.id, item.occurred_at, schema=schema
-        )
+        enqueue_workflow(conn, item.id, item, schema=schema)

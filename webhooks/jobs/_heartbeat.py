@@ -8,6 +8,12 @@ when its process is gone (a late heartbeat on a loaded host is not a death, and 
 over a live worker runs its jobs twice). A dead worker is claimed by exactly one
 survivor (the one whose DELETE of its row succeeds), which asks DBOS to re-enqueue the
 dead executor's PENDING workflows; any live worker then runs them.
+
+An outage is not a death: silence counts only while the survivor itself could reach the
+database, so a survivor takes over a silent worker only after its own heartbeats have
+succeeded for ``dead_after`` seconds in a row (a gone process on this host is evidence
+enough at once). A worker whose heartbeats fail stops starting jobs after half of
+``dead_after`` (``JobRuntime.wait_for_database``) until a heartbeat succeeds again.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +30,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError
+from webhooks.jobs._orphans import OrphanWatch
 from webhooks.jobs._tables import WORKERS, utcnow
 
 if TYPE_CHECKING:
     from webhooks.jobs._runtime import JobRuntime
 
-__all__ = ["claim_executor", "forget_worker", "start_heartbeat", "take_over_dead_workers"]
+__all__ = [
+    "claim_executor",
+    "forget_worker",
+    "start_heartbeat",
+    "take_over_dead_workers",
+]
 
 _log = logging.getLogger("canonry.webhooks.jobs")
 _HOST = socket.gethostname()
@@ -108,6 +121,11 @@ def _beat(engine: Engine, executor_id: str) -> None:
             .values(heartbeat_at=utcnow())
         )
         if done.rowcount == 0:  # another worker declared us dead: stand up again
+            _log.warning(
+                "worker %s was declared dead by another worker (its heartbeats stopped); its "
+                "unfinished jobs may run twice, with the same idempotency keys",
+                executor_id,
+            )
             conn.execute(
                 WORKERS.insert().values(
                     executor_id=executor_id, hostname=_HOST, pid=os.getpid(), heartbeat_at=utcnow()
@@ -115,8 +133,23 @@ def _beat(engine: Engine, executor_id: str) -> None:
             )
 
 
-def take_over_dead_workers(engine: Engine, me: str, dead_after: float) -> list[str]:
-    """Claim every dead worker's row (one survivor wins each) and recover its workflows."""
+def _evident(row: Any, cutoff: datetime, dead_after: float, reachable_for: float | None) -> bool:
+    """Dead, and known to be: a gone process on this host, or silence the survivor could
+    observe (it reached the database itself for at least ``dead_after`` seconds)."""
+    if not _dead(row, cutoff, dead_after):
+        return False
+    if reachable_for is None or reachable_for >= dead_after:
+        return True
+    return bool(row.hostname == _HOST and not _process_alive(row.pid))
+
+
+def take_over_dead_workers(
+    engine: Engine, me: str, dead_after: float, *, reachable_for: float | None = None
+) -> list[str]:
+    """Claim every dead worker's row (one survivor wins each) and recover its workflows.
+
+    ``reachable_for``: seconds this worker has reached the database without a break (None:
+    trust it); silence shorter than that is not evidence of a death."""
     from dbos import DBOS
 
     cutoff = utcnow() - timedelta(seconds=dead_after)
@@ -124,7 +157,7 @@ def take_over_dead_workers(engine: Engine, me: str, dead_after: float) -> list[s
         rows = conn.execute(_select_workers().where(WORKERS.c.executor_id != me)).all()
     claimed: list[str] = []
     for row in rows:
-        if not _dead(row, cutoff, dead_after):
+        if not _evident(row, cutoff, dead_after, reachable_for):
             continue
         with engine.begin() as conn:
             gone = conn.execute(
@@ -141,14 +174,39 @@ def take_over_dead_workers(engine: Engine, me: str, dead_after: float) -> list[s
     return claimed
 
 
+_ORPHAN_CHECK = 10.0  # seconds between checks for claimed-but-never-started jobs
+
+
 def _loop(runtime: JobRuntime) -> None:
     settings = runtime.settings
+    reachable_since: float | None = time.monotonic()  # claim_executor just reached it
+    orphans = OrphanWatch(settings.executor_id)
+    next_orphan_check = time.monotonic() + _ORPHAN_CHECK
     while not runtime.stopping.wait(settings.heartbeat_interval):
         try:
             _beat(runtime.engine, settings.executor_id)
-            take_over_dead_workers(runtime.engine, settings.executor_id, settings.dead_after)
         except Exception as exc:  # the database may be briefly unavailable; keep beating
-            _log.warning("worker heartbeat failed: %s", exc)
+            reachable_since = None
+            _log.warning("worker heartbeat failed: %s", type(exc).__name__)
+            continue
+        now = time.monotonic()
+        reachable_since = now if reachable_since is None else reachable_since
+        runtime.beat_ok(now)
+        try:
+            take_over_dead_workers(
+                runtime.engine,
+                settings.executor_id,
+                settings.dead_after,
+                reachable_for=now - reachable_since,
+            )
+        except Exception as exc:
+            _log.warning("taking over dead workers failed: %s", type(exc).__name__)
+        if now >= next_orphan_check:
+            next_orphan_check = now + _ORPHAN_CHECK
+            try:
+                orphans.check()
+            except Exception as exc:
+                _log.warning("checking for orphaned jobs failed: %s", type(exc).__name__)
 
 
 def start_heartbeat(runtime: JobRuntime) -> threading.Thread:

@@ -1,51 +1,27 @@
-"""Running an event's handlers: a first pass in the job itself, durable retries after it.
+"""Running an event's handlers for one round of a job, and what their failures mean.
 
-First pass: each matching handler is called once, in name order, with the idempotency key
-``"{item_id}:{handler}"``. Most events end there, and the job records its outcome with one
-write: no checkpoint per handler.
-
-When a handler fails (or on a replay), the first pass's outcome (which handlers succeeded,
-which failed and how) is recorded as the DBOS step ``first-pass``; each failed handler with
-attempts left then retries as its own checkpointed step ``handler:{name}``, with backoff
-(``retry_interval`` seconds before the second attempt, times ``backoff_rate`` after each).
-The job keeps its queue partition meanwhile, so newer events about the object wait.
-
-A job that runs again after a crash repeats its first pass (handlers run at least once;
-the key makes the effect exactly-once) and then replays the recorded steps, so the retries
-it makes, and DBOS's step sequence, are those of the first run.
+Each handler due in this round is called once, in name order, with the idempotency key
+``"{item_id}:{handler}"``. A handler that succeeds is done; one that fails is retried in a
+later round after its backoff (``retry_interval`` before the second attempt, times
+``backoff_rate`` after each), until it has made ``max_attempts``. A ``CanonryError`` that is
+not retryable (bad data, refused credentials) is not retried. Every attempt is one log
+line (``webhooks.jobs._log``); failures are warnings.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from dbos import DBOS
-
-from canonical import Event
+from canonical import CanonryError, Event
+from webhooks._inbox import InboxItem
 from webhooks.handlers import Handler
+from webhooks.jobs._log import describe, log_attempt
 from webhooks.jobs._metrics import job_metrics
+from webhooks.jobs._progress import Progress, backoff
 
-__all__ = [
-    "FIRST_PASS_STEP",
-    "HANDLER_STEP_PREFIX",
-    "HandlersOutcome",
-    "idempotency_key",
-    "run_handlers",
-]
-
-FIRST_PASS_STEP = "first-pass"  # noqa: S105 (a step name)
-HANDLER_STEP_PREFIX = "handler:"
-
-
-@dataclass(frozen=True)
-class HandlersOutcome:
-    """What the handlers of one job did: their errors (empty: all succeeded), attempts."""
-
-    errors: list[str]
-    attempts: int
+__all__ = ["RoundResult", "idempotency_key", "run_round"]
 
 
 def idempotency_key(item_id: str, handler: str) -> str:
@@ -53,86 +29,60 @@ def idempotency_key(item_id: str, handler: str) -> str:
     return f"{item_id}:{handler}"
 
 
-def _attempt(handler: Handler, event: Event, key: str) -> None:
+@dataclass
+class RoundResult:
+    """The handler calls one round made; ``progress`` holds their cumulative effect."""
+
+    calls: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def _give_up(exc: BaseException) -> bool:
+    return isinstance(exc, CanonryError) and not exc.retryable
+
+
+def _call(handler: Handler, event: Event, key: str) -> BaseException | None:
     try:
         handler.func(event, idempotency_key=key)
-    except Exception:
-        job_metrics().attempts.labels(handler.name, "error").inc()
-        raise
-    job_metrics().attempts.labels(handler.name, "ok").inc()
-
-
-def _first_pass(handlers: Sequence[Handler], event: Event, item_id: str) -> dict[str, Any]:
-    succeeded: list[str] = []
-    failed: dict[str, str] = {}
-    for handler in handlers:
-        try:
-            _attempt(handler, event, idempotency_key(item_id, handler.name))
-        except Exception as exc:
-            failed[handler.name] = f"{type(exc).__name__}: {exc}"
-        else:
-            succeeded.append(handler.name)
-    return {"succeeded": succeeded, "failed": failed}
-
-
-def _recorded(outcome: dict[str, Any]) -> dict[str, Any]:
-    return outcome
-
-
-def _retry_call(handler: Handler, event: Event, key: str, made: list[int]) -> int:
-    """One retry; the first waits ``retry_interval`` (DBOS waits between the later ones)."""
-    if made[0] == 0 and handler.retry_interval > 0:
-        time.sleep(handler.retry_interval)
-    made[0] += 1
-    _attempt(handler, event, key)
-    return made[0]
-
-
-def _retry(handler: Handler, event: Event, item_id: str) -> tuple[str | None, int]:
-    """Retry a failed handler as one checkpointed step; return (error or None, attempts)."""
-    made = [0]
-    left = handler.max_attempts - 1
-    options: Any = {
-        "name": f"{HANDLER_STEP_PREFIX}{handler.name}",
-        "retries_allowed": left > 1,
-        "max_attempts": left,
-        "interval_seconds": handler.retry_interval * handler.backoff_rate,
-        "backoff_rate": handler.backoff_rate,
-    }
-    key = idempotency_key(item_id, handler.name)
-    try:
-        done: int = DBOS.run_step(options, _retry_call, handler, event, key, made)
     except Exception as exc:
-        errors = getattr(exc, "errors", None)  # DBOSMaxStepRetriesExceeded keeps each attempt's
-        if isinstance(errors, list) and errors:
-            last, tried = errors[-1], len(errors)
-        else:  # one attempt (or a replayed failure, which made at least one)
-            last, tried = exc, max(made[0], 1)
-        return f"{handler.name}: {type(last).__name__}: {last}", tried
-    return None, done
+        job_metrics().attempts.labels(handler.name, "error").inc()
+        return exc
+    job_metrics().attempts.labels(handler.name, "ok").inc()
+    return None
 
 
-def run_handlers(
-    handlers: Sequence[Handler], event: Event, item_id: str, *, record: bool = False
-) -> HandlersOutcome:
-    """Run ``handlers`` for the event of item ``item_id`` (inside its DBOS workflow).
+def _record_failure(
+    progress: Progress, handler: Handler, exc: BaseException, now: float
+) -> tuple[int, float | None]:
+    tries = progress.tries.get(handler.name, 0) + 1
+    progress.tries[handler.name] = tries
+    progress.errors[handler.name] = describe(exc)
+    if tries >= handler.max_attempts or _give_up(exc):
+        progress.given_up.append(handler.name)
+        progress.due.pop(handler.name, None)
+        return tries, None
+    wait = backoff(handler.retry_interval, handler.backoff_rate, tries)
+    progress.due[handler.name] = now + wait
+    return tries, wait
 
-    ``record``: record the first pass even when every handler succeeded (replays do, so
-    a later replay knows which handlers it can skip)."""
-    first = _first_pass(handlers, event, item_id)
-    attempts = len(handlers)
-    if not first["failed"] and not record:
-        return HandlersOutcome([], attempts)
-    recorded = DBOS.run_step({"name": FIRST_PASS_STEP}, _recorded, first)
-    by_name = {h.name: h for h in handlers}
-    errors: list[str] = []
-    for name, first_error in sorted(recorded["failed"].items()):
-        handler = by_name.get(name)
-        if handler is None or handler.max_attempts <= 1:
-            errors.append(f"{name}: {first_error}")
+
+def run_round(
+    handlers: Sequence[Handler], event: Event, item: InboxItem, progress: Progress
+) -> RoundResult:
+    """Call each handler of ``handlers`` once; update ``progress`` with what happened."""
+    result = RoundResult()
+    for handler in handlers:
+        error = _call(handler, event, idempotency_key(item.id, handler.name))
+        result.calls += 1
+        if error is None:
+            progress.done.append(handler.name)
+            progress.due.pop(handler.name, None)
+            progress.errors.pop(handler.name, None)
+            if handler.name in progress.tries:
+                progress.tries[handler.name] += 1
+            log_attempt(item, handler.name, progress.tries.get(handler.name, 1), None)
             continue
-        error, made = _retry(handler, event, item_id)
-        attempts += made
-        if error is not None:
-            errors.append(error)
-    return HandlersOutcome(errors, attempts)
+        tries, wait = _record_failure(progress, handler, error, time.time())
+        result.failed.append(handler.name)
+        log_attempt(item, handler.name, tries, error, max_attempts=handler.max_attempts, wait=wait)
+    return result

@@ -1,39 +1,37 @@
 """DBOS in this process: launch for a worker (or in-process with ``serve``), and shut down.
 
-DBOS's system tables live in Canonry's own database (SQLite file or PostgreSQL schema
-``dbos``), so the endpoint inserts an inbox row and enqueues its job in one transaction.
-DBOS is a process-wide singleton: one ``JobRuntime`` per process at a time.
+DBOS is a process-wide singleton: one ``JobRuntime`` per process at a time. It carries what
+the jobs of this process share: engine, handlers, settings, the health of connections and
+vendors (``_health``), the vendor bulkheads (``_bulkhead``) and the jobs running now.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from canonical import ConfigurationError
 from registry import Registry, create_engine, database_url_from_env
 from webhooks.handlers import DEFAULT_HANDLERS, HandlerRegistry, load_handlers
-from webhooks.jobs._settings import (
-    APP_NAME,
-    APP_VERSION,
-    QUEUE_NAME,
-    JobSettings,
-    dbos_database_url,
-)
+from webhooks.jobs._bulkhead import Bulkhead
+from webhooks.jobs._database import JobInterrupted
+from webhooks.jobs._health import Health
+from webhooks.jobs._settings import JobSettings
+from webhooks.jobs._startup import prepare_dbos, start_processing
 
 __all__ = ["JobRuntime", "current_runtime", "launch_dbos", "prepare_dbos"]
 
 _log = logging.getLogger("canonry.webhooks.jobs")
 _LOCK = threading.Lock()
 _CURRENT: JobRuntime | None = None
-_MIGRATED: set[tuple[str, str]] = set()
 
 
 @dataclass
@@ -49,30 +47,105 @@ class JobRuntime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     caches: dict[str, Any] = field(default_factory=dict)
+    health: Health = field(default_factory=lambda: Health(30.0))
+    bulkhead: Bulkhead = field(default_factory=lambda: Bulkhead(8))
+    _running: set[str] = field(default_factory=set)
+    _running_lock: threading.Lock = field(default_factory=threading.Lock)
+    _last_beat: float = field(default_factory=time.monotonic)
+    _beaten: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        self.health = Health(self.settings.degraded_seconds)
+        self.bulkhead = Bulkhead(self.settings.vendor_slots)
+
+    def beat_ok(self, when: float) -> None:
+        """The heartbeat reached the database at ``when`` (monotonic)."""
+        with self._beaten:
+            self._last_beat = when
+            self._beaten.notify_all()
+
+    def wait_for_database(self) -> None:
+        """Before a job starts: if this worker's heartbeats have failed for half of
+        ``dead_after`` (others may soon declare it dead), wait until one succeeds."""
+        limit = self.settings.dead_after / 2
+        with self._beaten:
+            while time.monotonic() - self._last_beat > limit:
+                if self._stop.is_set():
+                    raise JobInterrupted("stopped while the database was unreachable")
+                self._beaten.wait(0.5)
 
     @property
     def stopping(self) -> threading.Event:
         return self._stop
 
+    @contextlib.contextmanager
+    def track(self, item_id: str) -> Iterator[None]:
+        """Count ``item_id`` as running in this process while the block runs."""
+        with self._running_lock:
+            self._running.add(item_id)
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running.discard(item_id)
+
+    def running(self) -> list[str]:
+        """The items whose job runs in this process now."""
+        with self._running_lock:
+            return sorted(self._running)
+
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop taking jobs, let running ones finish for up to ``timeout`` s, release DBOS."""
+        """Stop taking jobs, let running ones finish for up to ``timeout`` s, release DBOS;
+        the log says which jobs it waited for and which (if any) were left to resume."""
         global _CURRENT
+        if self.processing:
+            self._drain(timeout)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
-        if self.processing:
-            from dbos import DBOS
-
-            from webhooks.jobs._heartbeat import forget_worker
-
-            DBOS.destroy(workflow_completion_timeout_sec=max(0, int(timeout)))
-            forget_worker(self.engine, self.settings.executor_id)
         for closer in self.caches.pop("closers", []):
             closer()
         self.engine.dispose()
         with _LOCK:
             if _CURRENT is self:
                 _CURRENT = None
+
+    def _drain(self, timeout: float) -> None:
+        from dbos import DBOS
+
+        from webhooks.jobs._heartbeat import forget_worker
+
+        waiting = self.running()
+        if waiting:
+            _log.info(
+                "stopping: waiting up to %ss for %d running job(s) to finish: %s",
+                f"{timeout:g}",
+                len(waiting),
+                ", ".join(waiting[:20]) + (" ..." if len(waiting) > 20 else ""),
+                extra={"canonry": {"event": "shutdown_wait", "items": waiting}},
+            )
+        else:
+            _log.info("stopping: no job running")
+        started = time.monotonic()
+        wait = max(0, int(timeout + 0.999))
+        DBOS.destroy(workflow_completion_timeout_sec=wait)
+        left = self.running()
+        self._stop.set()  # what still runs (over the grace period) stops at its next wait
+        if left:
+            _log.warning(
+                "stopped after %.1fs with %d job(s) unfinished; they resume on the next start "
+                "or on another worker: %s",
+                time.monotonic() - started,
+                len(left),
+                ", ".join(left[:20]),
+                extra={"canonry": {"event": "shutdown_left", "items": left}},
+            )
+            return  # keep this worker's row: another worker sees its process gone, takes over
+        _log.info(
+            "stopped after %.1fs: %d running job(s) finished", time.monotonic() - started,
+            len(waiting),
+        )  # fmt: skip
+        forget_worker(self.engine, self.settings.executor_id)
 
     def __enter__(self) -> JobRuntime:
         return self
@@ -89,54 +162,6 @@ def current_runtime() -> JobRuntime:
             hint="start them with `canonry worker` or webhooks.jobs.launch_dbos(...)",
         )
     return runtime
-
-
-def prepare_dbos(database_url: str, schema: str = "dbos") -> str:
-    """Create or migrate DBOS's system tables in Canonry's database; return DBOS's URL."""
-    from dbos import DBOS
-
-    url = dbos_database_url(database_url)
-    if (url, schema) not in _MIGRATED:
-        DBOS.migrate(url, schema=schema)
-        _MIGRATED.add((url, schema))
-    return url
-
-
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    """DBOS's own SQLite settings (IMMEDIATE writers) plus Canonry's (WAL, NORMAL sync)."""
-    dbapi_conn.isolation_level = "IMMEDIATE"
-    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
-        dbapi_conn.execute(f"PRAGMA {pragma}")
-
-
-def _system_engine(url: str, pool_size: int) -> Engine | None:
-    """On SQLite, DBOS's engine with ``synchronous=NORMAL`` like Canonry's own (WAL keeps
-    every commit safe from a process crash; only a power loss can drop the newest ones).
-    PostgreSQL: None, DBOS builds its engine from the URL."""
-    if not url.startswith("sqlite"):
-        return None
-    engine = sa.create_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_timeout=30, hide_parameters=True
-    )
-    sa.event.listen(engine, "connect", _sqlite_connect)
-    return engine
-
-
-def _config(settings: JobSettings, url: str) -> Any:
-    from dbos import DBOSConfig
-
-    pool_size = max(10, settings.concurrency + 4)
-    return DBOSConfig(
-        name=APP_NAME,
-        system_database_url=url,
-        system_database_engine=_system_engine(url, pool_size),
-        application_version=APP_VERSION,
-        executor_id=settings.executor_id,
-        dbos_system_schema=settings.dbos_schema,
-        notification_listener_polling_interval_sec=settings.polling_interval,
-        log_level="WARNING",
-        sys_db_pool_size=pool_size,
-    )
 
 
 def launch_dbos(
@@ -192,7 +217,7 @@ def launch_dbos(
         raise
     if process:
         try:
-            _start(runtime, url)
+            start_processing(runtime, url)
         except BaseException:
             runtime.shutdown(timeout=0)
             raise
@@ -204,28 +229,3 @@ def _default_handlers(process: bool) -> HandlerRegistry:
     if process:
         load_handlers(registry=DEFAULT_HANDLERS)
     return DEFAULT_HANDLERS
-
-
-def _start(runtime: JobRuntime, url: str) -> None:
-    from dbos import DBOS
-
-    from webhooks.jobs import _workflow  # noqa: F401  (registers the workflow with DBOS)
-    from webhooks.jobs._heartbeat import claim_executor, start_heartbeat
-
-    settings = runtime.settings
-    claim_executor(runtime.engine, settings.executor_id, settings.dead_after)
-    config = _config(settings, url)
-    system_engine = config.get("system_database_engine")
-    if system_engine is not None:  # ours: DBOS does not dispose an engine it was given
-        runtime.caches.setdefault("closers", []).append(system_engine.dispose)
-    DBOS(config=config)
-    DBOS.launch()
-    DBOS.register_queue(
-        QUEUE_NAME,
-        worker_concurrency=settings.concurrency,
-        partition_concurrency=1,
-        polling_interval_sec=settings.polling_interval,
-        on_conflict="always_update",
-    )
-    runtime._threads.append(start_heartbeat(runtime))
-    _log.info("webhook jobs running as executor %s", settings.executor_id)

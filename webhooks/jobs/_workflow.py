@@ -1,124 +1,145 @@
-"""The durable job: one DBOS workflow per inbox item (workflow id = item id).
+"""The durable job: DBOS workflows that carry one inbox item to its final status.
 
-1. load the item with its object's high-water mark (one read); an event older than the
-   newest one already applied for its object is marked ``stale``;
-2. build the canonical ``Event`` (HubSpot: fetch the object in a retried step);
-3. run the matching handlers (``webhooks.jobs._run``: a first pass in the job, durable
-   retries as DBOS steps for the ones that failed);
-4. mark the item ``done``, or ``dead`` with the errors (``failed`` if it cannot be parsed),
-   and raise its object's mark, in one transaction.
+A job runs in rounds, each its own DBOS workflow: the first (workflow id = item id) is
+enqueued with the delivery; a retry is the next round (``{id}:r{n}``), enqueued with a
+delay on the retry queue; a replay is a round ``{id}:replay:{n}``. Each round:
 
-Deciding ``stale`` again when a job runs again (recovered after a crash, or taken over)
-gives the same answer: events about one object share a queue partition that runs one job
-at a time and holds it through crashes and recovery, so no newer event about the object
-can be applied while this job is unfinished. The outcome is written only while the item
-is unfinished: when two runs of one job race (a worker taken over while it still ran), the
-first to finish records the outcome and the other changes nothing.
+1. loads the item with its object's high-water mark and whether an older event about the
+   same object is unfinished (one read, retried while the database is down);
+2. steps aside when that older event is unfinished (the round is deferred until it is
+   done, so events about one object are handled oldest first, one at a time), or moves to
+   the retry queue when its connection or vendor is failing right now;
+3. reads the canonical ``Event`` and runs the handlers due (``webhooks.jobs._job``);
+4. records the final status, or hands the item on to its next round (one transaction).
 
-A worker that crashes mid-job resumes it on restart (or another worker takes it over):
-handlers run at least once, with the same idempotency key, which makes their effect
-exactly-once.
+Every outcome reaches the inbox: a round that meets an unexpected error records the item
+``dead`` with that error rather than ending its workflow in DBOS ``ERROR``. Deciding
+``stale`` again when a round runs again (recovered after a crash, or taken over) gives the
+same answer: no newer event about the object is applied while an older one is unfinished.
+A round whose item has moved on (its ``run_round`` changed) or finished does nothing, so
+when two runs race the first to write wins.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from dbos import DBOS
 
-from canonical import CanonryError
-from webhooks._inbox import InboxItem, InboxStatus
-from webhooks.jobs._context import ConnectionContext
-from webhooks.jobs._events import build_event, fetch_record
-from webhooks.jobs._gate import finish, load
-from webhooks.jobs._metrics import job_metrics
-from webhooks.jobs._run import run_handlers
+from webhooks._inbox import InboxStatus
+from webhooks.jobs._database import JobInterrupted, with_database
+from webhooks.jobs._gate import Loaded, Outcome, Retry, load
+from webhooks.jobs._job import Job, finish, vendor_of
+from webhooks.jobs._log import describe
+from webhooks.jobs._progress import Progress, backoff
 from webhooks.jobs._runtime import JobRuntime, current_runtime
-from webhooks.jobs._settings import WORKFLOW_NAME
+from webhooks.jobs._settings import QUEUE_NAME, RETRY_QUEUE_NAME, WORKFLOW_NAME
 
 __all__ = ["process_item"]
 
 _MISSING = "missing"
 _FINISHED = (InboxStatus.DONE, InboxStatus.DEAD, InboxStatus.FAILED, InboxStatus.STALE)
+_BLOCKED_POLL = 0.25  # an older event runs now: look again this soon (then 1.5x each time)
+_MAX_BLOCKED = 30.0
+_CHECK_ORPHAN_AFTER = 5  # times stepped aside before asking DBOS whether the older one can finish
+_MAX_EARLY_WAIT = 2.0
 _log = logging.getLogger("canonry.webhooks.jobs")
-_CONTEXT_LOCK = threading.Lock()
 
 
-def _context(runtime: JobRuntime) -> ConnectionContext:
-    with _CONTEXT_LOCK:
-        return _context_locked(runtime)
+def _blocked_for(loaded: Loaded, times: int) -> float:
+    """How long to step aside for the older unfinished event about the same object: until
+    its scheduled retry, else a moment that grows each time (at most 30 s)."""
+    due = loaded.blocker_due
+    wait = backoff(_BLOCKED_POLL, 1.5, times, _MAX_BLOCKED)
+    if due is None:
+        return wait
+    return max(wait, (due - datetime.now(UTC)).total_seconds() + _BLOCKED_POLL)
 
 
-def _context_locked(runtime: JobRuntime) -> ConnectionContext:
-    context = runtime.caches.get("context")
-    if context is None:
-        url = runtime.engine.url.render_as_string(hide_password=False)
-        context = ConnectionContext(url, factory=runtime.registry_factory)
-        runtime.caches["context"] = context
-        runtime.caches.setdefault("closers", []).append(context.close)
-    assert isinstance(context, ConnectionContext)
-    return context
-
-
-def _fetch(item: InboxItem, stream: str) -> dict[str, Any] | None:
-    context = _context(current_runtime())
-    options: Any = {
-        "name": "fetch_object",
-        "retries_allowed": True,
-        "max_attempts": 5,
-        "interval_seconds": 1.0,
-        "backoff_rate": 2.0,
-        "should_retry": lambda exc: bool(getattr(exc, "retryable", False)),
-    }
-    found: dict[str, Any] | None = DBOS.run_step(options, fetch_record, context, item, stream)
-    return found
-
-
-def _finish(
-    runtime: JobRuntime, item: InboxItem, status: InboxStatus, error: str | None, attempts: int
-) -> None:
-    if not finish(runtime.engine, item, status, error=error, attempts=attempts):
-        return  # another run of this job finished it first
-    metrics = job_metrics()
-    metrics.jobs.labels(status.value).inc()
-    elapsed = (datetime.now(UTC) - item.received_at).total_seconds()
-    metrics.latency.labels(status.value).observe(max(0.0, elapsed))
-
-
-def _handle(runtime: JobRuntime, item: InboxItem, skip: Sequence[str], replay: bool) -> None:
-    try:
-        event = build_event(_context(runtime), item, _fetch)
-    except CanonryError as exc:
-        _finish(runtime, item, InboxStatus.FAILED, f"{type(exc).__name__}: {exc}", 0)
+def _wait_until_due(runtime: JobRuntime, loaded: Loaded) -> None:
+    """A round enqueued without a DBOS delay (under a second) waits out the rest here."""
+    due = loaded.item.next_attempt_at
+    if due is None:
         return
-    handlers = [
-        h
-        for h in runtime.handlers.matching(event.type.value, event.vendor_event_type)
-        if h.name not in skip
-    ]
-    outcome = run_handlers(handlers, event, item.id, record=replay)
-    status = InboxStatus.DEAD if outcome.errors else InboxStatus.DONE
-    _finish(runtime, item, status, "; ".join(outcome.errors) or None, outcome.attempts)
+    wait = (due - datetime.now(UTC)).total_seconds()
+    if 0 < wait <= _MAX_EARLY_WAIT and runtime.stopping.wait(wait):
+        raise JobInterrupted(f"stopped while item {loaded.item.id} waited for its turn")
+
+
+def _orphaned(blocker: str) -> bool:
+    """Has the older item no job that could still finish it (queued, delayed or running)?
+    Only an item stranded by an older Canonry (its job ended in DBOS ``ERROR``) has none."""
+    live = DBOS.list_workflows(
+        workflow_id_prefix=blocker,
+        status=["ENQUEUED", "PENDING", "DELAYED"],
+        load_input=False,
+        load_output=False,
+    )
+    return not any(str(w.workflow_id).split(":")[0] == blocker for w in live)
+
+
+def _round(runtime: JobRuntime, loaded: Loaded, job: Job, queue: str) -> str:
+    item = loaded.item
+    blocker = loaded.blocker
+    progress = Progress.from_json(item.progress)
+    if blocker is not None and progress.blocked >= _CHECK_ORPHAN_AFTER and _orphaned(blocker):
+        _log.warning(
+            "older event %s about the same object is stuck received without a job; item %s "
+            "does not wait for it (replay it with `canonry webhooks replay %s`)",
+            blocker,
+            item.id,
+            blocker,
+        )
+        blocker = None
+    if blocker is not None:
+        progress.blocked += 1
+        return job.retry(Retry(_blocked_for(loaded, progress.blocked), queue, progress=progress))
+    _wait_until_due(runtime, loaded)
+    if queue == QUEUE_NAME and runtime.health.failing(item.connection_id, vendor_of(runtime, item)):
+        return job.retry(Retry(0.0, RETRY_QUEUE_NAME))  # its vendor fails now: out of the way
+    try:
+        return job.run()
+    except JobInterrupted:
+        raise
+    except Exception as exc:  # a bug or a database failing for good: never leave it received
+        _log.error("webhook job %s failed unexpectedly: %s", item.id, describe(exc))
+        error = f"unexpected error: {describe(exc)}"
+        return finish(runtime, item, job.run_round, Outcome(InboxStatus.DEAD, error))
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
-def process_item(item_id: str, replay: bool = False, skip: Sequence[str] = ()) -> str:
-    """Process inbox item ``item_id``; returns ``processed``, ``missing`` or the status an
-    earlier run (or the stale check) gave it."""
+def process_item(
+    item_id: str,
+    replay: bool = False,
+    skip: Sequence[str] = (),
+    run_round: int = 0,
+    queue: str = QUEUE_NAME,
+) -> str:
+    """Run one round of item ``item_id``'s job; returns ``processed`` (final status
+    recorded), ``retrying`` (handed on), ``superseded`` (another run got there first),
+    ``missing`` or the status an earlier run gave it."""
     runtime = current_runtime()
-    loaded = load(runtime.engine, item_id)
-    if loaded is None:
-        _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
-        return _MISSING
-    item = loaded.item
-    if item.status in _FINISHED:
-        return item.status.value  # an earlier run of this job finished it
-    if loaded.stale and not replay:
-        _finish(runtime, item, InboxStatus.STALE, None, 0)
-        return InboxStatus.STALE.value
-    _handle(runtime, item, skip, replay)
-    return "processed"
+    started = time.monotonic()
+    with runtime.track(item_id):
+        runtime.wait_for_database()
+        loaded = with_database(
+            "loading",
+            lambda: load(runtime.engine, item_id),
+            stopping=runtime.stopping,
+            item_id=item_id,
+        )
+        if loaded is None:
+            _log.warning("inbox item %s is gone (purged?); nothing to do", item_id)
+            return _MISSING
+        if loaded.item.status in _FINISHED:
+            return loaded.item.status.value  # an earlier run of this job finished it
+        if loaded.item.run_round != run_round:
+            return "superseded"  # a later round carries the item on
+        job = Job(runtime, loaded, run_round, replay, skip)
+        result = _round(runtime, loaded, job, queue)
+    _log.debug("webhook job %s round %d: %s in %.3fs", item_id, run_round, result,
+               time.monotonic() - started)  # fmt: skip
+    return result

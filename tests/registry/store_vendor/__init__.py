@@ -4,7 +4,9 @@
 sequence number). The adapter's full listing pages through the live records by id; its
 incremental read replays the log after the cursor (a deleted record comes as
 ``{"id", "deleted": true}``). ``forget`` deletes a record without logging it, as when a
-vendor's event retention has passed: only a full listing can notice.
+vendor's event retention has passed: only a full listing can notice. ``expire`` drops the
+log so far: a cursor into it is too old, and the adapter restarts with a full listing
+(``Page.snapshot_start``), as the built-in adapters do when events have expired.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Vendor:
         self.name = name
         self.records: dict[str, dict[str, Any]] = {}
         self.log: list[tuple[int, str]] = []
+        self.retained_after = 0
         self.lock = threading.Lock()
         VENDORS[name] = self
 
@@ -42,6 +45,11 @@ class Vendor:
     def forget(self, record_id: str) -> None:
         with self.lock:
             del self.records[record_id]
+
+    def expire(self) -> None:
+        """Event retention passed for everything logged so far."""
+        with self.lock:
+            self.retained_after = len(self.log)
 
 
 class VendorConfig(BaseModel):
@@ -77,10 +85,12 @@ class VendorAdapter(Adapter):
         self.stream(stream)
         if cursor is None or "full" in cursor:
             yield from self._full(cursor)
+        elif int(cursor["log"]) < self.vendor.retained_after:
+            yield from self._full(None, restarted=True)  # the log no longer reaches back
         else:
             yield from self._changes(int(cursor["log"]))
 
-    def _full(self, cursor: Cursor | None) -> Iterator[Page]:
+    def _full(self, cursor: Cursor | None, *, restarted: bool = False) -> Iterator[Page]:
         size = self.config.page_size
         with self.vendor.lock:
             mark = int(cursor["log"]) if cursor else len(self.vendor.log)
@@ -91,10 +101,11 @@ class VendorAdapter(Adapter):
                 records = [dict(self.vendor.records[i]) for i in ids]
                 more = len(ids) == size
             if not more:
-                yield Page(records, {"log": mark})
+                yield Page(records, {"log": mark}, snapshot_start=restarted)
                 return
             after = ids[-1]
-            yield Page(records, {"full": after, "log": mark})
+            yield Page(records, {"full": after, "log": mark}, snapshot_start=restarted)
+            restarted = False
 
     def _changes(self, after: int) -> Iterator[Page]:
         size = self.config.page_size

@@ -126,6 +126,7 @@ class JobsEnv:
         handlers: HandlerRegistry,
         *,
         adapters: Mapping[str, type[Adapter]] | None = None,
+        registry_factory: Callable[[str], Registry] | None = None,
         **settings: Any,
     ) -> JobRuntime:
         """DBOS in this process; ``adapters``: the registries' adapters (None: installed)."""
@@ -138,11 +139,14 @@ class JobsEnv:
             role="worker",
             settings=JobSettings(database_url=self.url, **settings),
             handlers=handlers,
-            registry_factory=lambda tenant: Registry(
-                self.url,
-                tenant=tenant,
-                credentials=self.registry.credential_store,
-                adapters=adapters,
+            registry_factory=registry_factory
+            or (
+                lambda tenant: Registry(
+                    self.url,
+                    tenant=tenant,
+                    credentials=self.registry.credential_store,
+                    adapters=adapters,
+                )
             ),
         )
         self.runtimes.append(runtime)

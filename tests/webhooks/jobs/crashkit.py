@@ -116,7 +116,7 @@ class Sender:
         return self.sent == self.fed
 
     def wait_idle(self) -> None:
-        _until(lambda: self.idle, "the sender did not send what it was fed")
+        until(lambda: self.idle, "the sender did not send what it was fed")
 
     async def _serve(self) -> None:
         schema = self.env.dbos_schema
@@ -151,7 +151,7 @@ class Sender:
             self.refused += 1
 
 
-def _until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> None:
+def until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -171,7 +171,7 @@ def feed_until(
             sender.feed(chunk)
         return False
 
-    _until(met, what)
+    until(met, what)
 
 
 def worker_env(env: JobsEnv, key_file: Path, **extra: str) -> dict[str, str]:
@@ -209,14 +209,15 @@ def time_to_progress(engine: sa.Engine, since: float) -> float | None:
             found.append(None)
         return bool(found)
 
-    _until(progressed, "no progress")
+    until(progressed, "no progress")
     return found[0]
 
 
-def wait_all_final(engine: sa.Engine, expected: int) -> None:
-    _until(
+def wait_all_final(engine: sa.Engine, expected: int, timeout: float = WAIT) -> None:
+    until(
         lambda: _count(engine) >= expected and pending(engine) == 0,
         f"not all of {expected} items reached a final status",
+        timeout,
     )
 
 
@@ -257,5 +258,5 @@ def mid_handler(env: JobsEnv, worker: Worker) -> Callable[[], bool]:
 
 def time_until_taken_over(env: JobsEnv, executor_id: str, since: float) -> float:
     """Seconds from ``since`` until no job is left PENDING on (dead) ``executor_id``."""
-    _until(lambda: _in_flight(env, executor_id) == 0, f"jobs of {executor_id} not taken over")
+    until(lambda: _in_flight(env, executor_id) == 0, f"jobs of {executor_id} not taken over")
     return time.monotonic() - since

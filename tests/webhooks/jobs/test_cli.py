@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from canonical import Event
+from canonical import ConfigurationError, Event, NotFoundInRegistry
 from registry.cli._app import app
 from registry.cli._webhooks import parse_age
 from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
+from webhooks import insert_items
 from webhooks.handlers import HandlerRegistry
 
 
@@ -146,3 +147,68 @@ def test_an_item_whose_job_runs_shows_as_processing(jobs_env: JobsEnv) -> None:
     assert jobs_env.wait([item]) == {item: "done"}
     _, out = _run(jobs_env, "webhooks", "show", item, "--json")
     assert json.loads(out)["status"] == "done"
+
+
+def test_bulk_replay_by_status_connection_and_time_and_ids_by_prefix(jobs_env: JobsEnv) -> None:
+    handlers = HandlerRegistry()
+    broken = [True]
+
+    @handlers.on("customer.*", name="flaky_downstream", max_attempts=1)
+    def flaky(event: Event, *, idempotency_key: str) -> None:
+        if broken[0]:
+            raise RuntimeError("downstream down")
+
+    jobs_env.launch(handlers)
+    t = now_s()
+    ids = jobs_env.deliver(
+        *(stripe_event("customer.updated", f"cus_b{n}", t + n) for n in range(3))
+    )
+    assert set(jobs_env.wait(ids).values()) == {"dead"}
+    code, out = _run(jobs_env, "webhooks", "replay", "--status", "dead", "--connection",
+                     "billing", "--since", "1h", "--dry-run")  # fmt: skip
+    assert code == 0, out
+    assert sorted(line.split()[-1] for line in out.splitlines()[:-1]) == sorted(ids)
+    assert "would replay 3 dead item(s)" in out
+    assert set(jobs_env.statuses().values()) == {"dead"}  # a dry run changes nothing
+    code, out = _run(jobs_env, "webhooks", "replay", "--status", "dead", "--since",
+                     "2999-01-01T00:00")  # fmt: skip
+    assert (code, out.strip()) == (0, "replaying 0 dead item(s)")
+    broken[0] = False
+    code, out = _run(jobs_env, "webhooks", "replay", "--status", "dead")
+    assert code == 0, out
+    assert set(jobs_env.wait(ids).values()) == {"done"}
+    code, out = _run(jobs_env, "webhooks", "show", ids[0][:10], "--json")
+    assert (code, json.loads(out)["id"]) == (0, ids[0])
+    code, out = _run(jobs_env, "webhooks", "replay", ids[1][:8])
+    assert code == 0
+    assert f"replaying {ids[1]} as job {ids[1]}:replay:" in out
+    code, _ = _run(jobs_env, "webhooks", "show", "abc")  # too short to be a prefix
+    assert code == 2
+    code, _ = _run(jobs_env, "webhooks", "replay")
+    assert code == 2
+    code, _ = _run(jobs_env, "webhooks", "replay", "--status", "received")
+    assert code == 2
+
+
+def test_an_ambiguous_prefix_is_refused_and_other_tenants_items_are_not_found(
+    jobs_env: JobsEnv,
+) -> None:
+    from webhooks import NewInboxItem
+    from webhooks.jobs import find_item_id
+
+    def item(item_id: str, tenant: str) -> NewInboxItem:
+        return NewInboxItem(
+            tenant=tenant, connection_id=jobs_env.connection_id, adapter="stripe",
+            vendor_event_id=f"evt_{item_id}", vendor_event_type="customer.updated",
+            object_type="customer", object_id="cus_p", occurred_at=datetime.now(UTC),
+            body=b"{}", id=item_id,
+        )  # fmt: skip
+
+    with jobs_env.engine.begin() as conn:
+        insert_items(conn, [item("abcd1111", "acme"), item("abcd2222", "acme"),
+                            item("beef3333", "globex")])  # fmt: skip
+    assert find_item_id(jobs_env.engine, "acme", "abcd1") == "abcd1111"
+    with pytest.raises(ConfigurationError, match="more than one"):
+        find_item_id(jobs_env.engine, "acme", "abcd")
+    with pytest.raises(NotFoundInRegistry):
+        find_item_id(jobs_env.engine, "acme", "beef")

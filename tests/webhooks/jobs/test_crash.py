@@ -49,7 +49,7 @@ def _check(env: JobsEnv, sender: Sender) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(900)  # its own deadlines are generous; a loaded machine needs the room
 def test_sqlite_worker_killed_ten_times_loses_and_duplicates_nothing(
     jobs_env: JobsEnv, tmp_path: Path, processes: Processes
 ) -> None:

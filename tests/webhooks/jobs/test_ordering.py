@@ -17,7 +17,7 @@ from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
 from webhooks import InboxStatus, get_item
 from webhooks.handlers import HandlerRegistry
 from webhooks.jobs import take_over_dead_workers
-from webhooks.jobs._gate import finish
+from webhooks.jobs._gate import Outcome, record_outcome
 from webhooks.jobs._tables import OBJECT_STATE, WORKERS
 
 
@@ -69,7 +69,8 @@ def test_an_outcome_is_recorded_once_when_two_runs_of_a_job_finish(jobs_env: Job
     with jobs_env.engine.connect() as conn:
         item = get_item(conn, item_id, tenant="acme")
     assert item is not None
-    assert finish(jobs_env.engine, item, InboxStatus.DEAD, error="late run", attempts=3) is False
+    late = Outcome(InboxStatus.DEAD, "late run", 3)
+    assert record_outcome(jobs_env.engine, item, item.run_round, late) is False
     with jobs_env.engine.connect() as conn:
         after = get_item(conn, item_id, tenant="acme")
     assert after is not None

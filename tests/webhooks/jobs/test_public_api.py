@@ -14,16 +14,18 @@ import webhooks.jobs
 
 def test_exported_names_are_pinned() -> None:
     assert sorted(webhooks.jobs.__all__) == sorted([
-        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "WORKFLOW_NAME", "JobMetrics",
+        "APP_NAME", "APP_VERSION", "QUEUE_NAME", "RETRY_QUEUE_NAME", "WORKFLOW_NAME", "JobMetrics",
         "JobRuntime", "JobSettings", "ObjectStateRow", "WorkerRow", "build_event",
         "current_runtime", "dbos_client", "dbos_database_url", "dead_letters", "enqueue_items",
-        "enqueue_workflow", "idempotency_key", "job_metrics", "launch_dbos", "read_event",
+        "enqueue_workflow", "find_item_id", "idempotency_key", "job_metrics", "launch_dbos",
+        "read_event", "replay_many",
         "prepare_dbos", "process_item", "purge", "replay", "running_items", "succeeded_handlers",
         "take_over_dead_workers",
     ])  # fmt: skip
     assert sorted(webhooks.handlers.__all__) == sorted([
-        "DEFAULT_HANDLERS", "ENTRY_POINT_GROUP", "Handler", "HandlerFunc", "HandlerRegistry",
-        "load_entry_points", "load_handlers", "load_spec", "on", "specs_from_env",
+        "DEFAULT_HANDLERS", "ENTRY_POINT_GROUP", "HANDLER_PLUGINS_ENV", "Handler", "HandlerFunc",
+        "HandlerRegistry", "discover_handlers",
+        "StalePolicy", "load_entry_points", "load_handlers", "load_spec", "on", "specs_from_env",
     ])  # fmt: skip
     for name in webhooks.jobs.__all__:
         assert getattr(webhooks.jobs, name) is not None
