@@ -111,5 +111,3 @@ def test_dry_run_counts_and_saves_nothing(
     with Registry(initialised["CANONRY_DATABASE_URL"], tenant="acme", adapters={}) as registry:
         assert registry.sync_runs("billing") == []
         assert registry.audit_log()[0].action == "connection.add"
-
-
