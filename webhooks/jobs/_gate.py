@@ -2,7 +2,8 @@
 
 ``load`` reads the item, its object's high-water mark and whether an older event about the
 same object is still unfinished, in one query. ``record_outcome`` is the one place a job's
-final status is written (and where the object's mark rises). ``schedule_run`` writes a
+final status is written (and where the object's mark rises, and where the event and its
+object reach the record store: ``registry._event_store``). ``schedule_run`` writes a
 retry (or a deferral) and enqueues the run that carries it on, in one transaction.
 
 Each run of a job carries the item's ``run_round``; a write succeeds only while the row
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from registry._event_store import ReplicaWrite, store_event
 from webhooks._inbox import INBOX, InboxItem, InboxItemRef, InboxStatus
 from webhooks.jobs._enqueue import enqueue_workflow
 from webhooks.jobs._progress import Progress
@@ -151,18 +153,21 @@ def _update(*columns: str) -> sa.Update:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A job's final status, its error (dead, failed) and the attempts its last round made."""
+    """A job's final status, its error (dead, failed) and the attempts its last round made;
+    ``replica``: the event (and its object) for the record store, once it was read."""
 
     status: InboxStatus
     error: str | None = None
     attempts: int = 0
     progress: Progress | None = None
+    replica: ReplicaWrite | None = None
 
 
 def record_outcome(engine: Engine, item: InboxItem, run_round: int, outcome: Outcome) -> bool:
     """Write the final status of an unfinished item, in one transaction; an applied event
     (done or dead) raises its object's mark (never lowers it). False: another run of the
-    job finished it or handed it on first, and nothing changed."""
+    job finished it or handed it on first, and nothing changed. The event and its object
+    reach the record store in the same transaction (done, dead and stale items)."""
     now = utcnow()
     progress = outcome.progress.to_json() if outcome.progress is not None else None
     params = {
@@ -184,6 +189,8 @@ def record_outcome(engine: Engine, item: InboxItem, run_round: int, outcome: Out
             mark = {k: getattr(item, k) for k in _STATE_KEY}
             mark |= {"occurred_at": item.occurred_at, "item_id": item.id, "updated_at": now}
             conn.execute(_upsert(conn.dialect.name), mark)
+        if outcome.replica is not None and outcome.status is not InboxStatus.FAILED:
+            store_event(conn, outcome.replica, tenant=item.tenant, now=now)
     return True
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from canonical import AdapterError, CanonryError, Event
+from registry._event_store import ReplicaWrite
 from webhooks._inbox import InboxItem, InboxStatus
 from webhooks.handlers import Handler
 from webhooks.jobs._bulkhead import VendorBusy
@@ -223,8 +224,19 @@ class Job:
             return self.retry(Retry(wait, RETRY_QUEUE_NAME, error, result.calls, progress))
         health.succeeded(self.item.connection_id, vendor_of(self.runtime, self.item))
         keep = progress if (self.replay or progress.errors or self.item.progress) else None
+        stale = self.loaded.stale and not self.replay
+        replica = ReplicaWrite(event, self._stream_of(event), stale=self.loaded.stale)
         if progress.given_up:
             error = progress.error_summary()
-            return self._finish(Outcome(InboxStatus.DEAD, error, result.calls, keep))
-        status = InboxStatus.STALE if self.loaded.stale and not self.replay else InboxStatus.DONE
-        return self._finish(Outcome(status, None, result.calls, keep))
+            return self._finish(Outcome(InboxStatus.DEAD, error, result.calls, keep, replica))
+        status = InboxStatus.STALE if stale else InboxStatus.DONE
+        return self._finish(Outcome(status, None, result.calls, keep, replica))
+
+    def _stream_of(self, event: Event) -> str | None:
+        """The adapter stream whose records are the event's object (None: none such)."""
+        model = event.data.object_type if event.data is not None else event.object_type
+        found = connection_context(self.runtime).peek(self.item.tenant, self.item.connection_id)
+        if model is None or found is None:
+            return None
+        streams = [s.name for s in found.adapter_cls.streams if s.model.lower() == model]
+        return streams[0] if len(streams) == 1 else None
