@@ -3,6 +3,7 @@ Webhooks: the ``standardwebhooks`` package when installed, else Canonry's own ve
 which checks the same scheme), prints it, and answers 204 (401 to a bad signature).
 
     python examples/notify_receiver.py --port 9000 --secret whsec_...  # from `canonry notify add`
+    python examples/notify_receiver.py --secret-file notify.secret --log notifications.log
 
 A ``records.changed`` says where to read: pass its ``cursor`` to
 ``GET /v1/<model>?cursor=...`` (or ``reg.records(model, cursor=...)``) to get exactly what
@@ -79,14 +80,26 @@ def make_server(port: int, secret: str, out: TextIO = sys.stdout) -> ThreadingHT
 def main() -> None:
     parser = argparse.ArgumentParser(description="Receive and verify Canonry notifications.")
     parser.add_argument("--port", type=int, default=9000)
-    parser.add_argument("--secret", required=True, help="the endpoint's whsec_... secret")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--secret", help="the endpoint's whsec_... secret")
+    given.add_argument("--secret-file", help="a file holding it (what `notify add` printed)")
+    parser.add_argument("--log", help="append what arrives to this file (default: stdout)")
     args = parser.parse_args()
-    server = make_server(args.port, args.secret)
+    if args.secret_file:
+        with open(args.secret_file, encoding="utf-8") as held:
+            secret = held.read().strip()
+    else:
+        secret = args.secret
+    out = open(args.log, "a", encoding="utf-8") if args.log else sys.stdout  # noqa: SIM115
+    server = make_server(args.port, secret, out)
     print(f"listening on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         server.server_close()
+    finally:
+        if out is not sys.stdout:
+            out.close()
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from tests.harness import Processes
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 RUN = {"python", "bash", "sh", "shell", "console"}
-PORTS = (8000, 12111)
+PORTS = (8000, 9000, 12111)
 _FENCE = re.compile(r"^(?P<indent>\s*)```(?P<lang>[\w-]*)\s*$")
 _MARK = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<what>skip|background)\b(?P<rest>.*?)-->\s*$")
 _TIMEOUT = 180
@@ -130,10 +130,14 @@ def session(tmp_path: Path, processes: Processes) -> Session:
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (folder / "examples").symlink_to(REPO / "examples", target_is_directory=True)  # as in a clone
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CANONRY_", "VAULT_"))}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "examples" / "canonry-acme"), str(REPO)])
     env["COLUMNS"] = "200"  # rich tables: no wrapping of the values blocks print
+    env["DLT_DATA_DIR"] = str(folder / ".dlt-data")  # dlt keeps its state in the folder,
+    env["DLT_PROJECT_DIR"] = str(folder)  # not in the user's home
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     return Session(folder, env, {p: _free_port() for p in PORTS}, processes)
 
 
@@ -154,7 +158,7 @@ def _background(session: Session, block: Block) -> None:
     port = session.ports.get(int(found[1]), int(found[1]))
     command = session.text(block).strip()
     server = session.servers.start(
-        ["bash", "-c", f"exec {command}"], cwd=session.folder, env=session.env,
+        ["bash", "-c", command], cwd=session.folder, env=session.env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     _wait_for_port(port, server, block.where)
