@@ -26,6 +26,9 @@ COLUMNS = (
     "remote_data_at", *FILTER_COLUMNS,
 )  # fmt: skip
 _TIME_SLOTS = [i for i, name in enumerate(FILTER_COLUMNS) if name in FILTER_TIMES]
+_T0, _T1 = _TIME_SLOTS[0], _TIME_SLOTS[-1] + 1
+assert list(range(_T0, _T1)) == _TIME_SLOTS, "the time filters are adjacent columns"
+_NO_TIMES = (None,) * len(_TIME_SLOTS)
 _KEY = ("tenant", "model", "id")
 _REPLACED = [c for c in COLUMNS if c not in _KEY]
 _MAX_PARAMS = 30_000  # under SQLite's 32,766 and PostgreSQL's 65,535 per statement
@@ -92,7 +95,7 @@ def upsert_rows(
     for record, seq in zip(records, seqs, strict=True):
         raw = record.remote_data
         filters = record.filters
-        if sqlite and any(filters[i] is not None for i in _TIME_SLOTS):
+        if sqlite and filters[_T0:_T1] != _NO_TIMES:
             filters = tuple(when(v) if i in _TIME_SLOTS else v for i, v in enumerate(filters))
         values += (
             tenant, record.model, record.id, connection_id, stream, record.remote_id, seq,

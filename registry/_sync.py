@@ -3,8 +3,11 @@
 Delivery contract (see ``Registry.sync``): the adapter's pages are mapped whole, then
 their objects are yielded one by one; when the consumer asks for the object *after* a
 page's last one, the page's cursor is committed (with the consumer's own state, if it
-gave an ``on_checkpoint`` callback) in one transaction. A crash therefore never skips a
-record: at worst the objects of the one uncommitted page are yielded again on resume.
+gave an ``on_checkpoint`` callback, read at that moment) in one transaction, before any
+object of the next page is yielded. A crash therefore never skips a record: at worst the
+objects of the one uncommitted page are yielded again on resume. The commit runs in the
+run's writer thread while the next page is fetched and mapped (SQLite and the network
+both release the GIL), so keeping the replica costs little more than its CPU.
 
 A run started with a known ``run_id`` (a scheduled run, see ``registry.schedules``) that
 finds the stream's state still owned by that run continues it: same run, same counts, from
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,6 +76,10 @@ class SyncJob:
     records: int = 0
     done: bool = False
     """The run with this ``run_id`` had already succeeded: nothing left to do."""
+    _ended: bool = False
+    """The last committed checkpoint was the stream's final page."""
+    _writer: ThreadPoolExecutor = field(init=False, repr=False)
+    _pending: Future[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> Cursor | None:
         """Register the run, take over the stream's state and return the resume cursor."""
@@ -126,25 +134,60 @@ class SyncJob:
         cursor = self.start()
         if self.done:
             return
-        try:
-            for page in self.adapter.read(self.stream, cursor):
-                objects = [self._map(record) for record in page.records]
-                yield from objects
-                final = page.cursor is None
-                self._checkpoint(page.cursor, objects, final=final, restart=page.snapshot_start)
-                if page.cursor is None:
-                    return
-            self._finish(RunStatus.SUCCEEDED, None)
-        except SyncInterrupted:
-            self._finish(RunStatus.INTERRUPTED, "stopped; the run resumes from its checkpoint")
-            raise
-        except (GeneratorExit, KeyboardInterrupt) as exc:
-            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped iterating"
-            self._finish(RunStatus.CANCELLED, f"the consumer {reason}")
-            raise
-        except BaseException as exc:
-            self._finish(RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR])
-            raise
+        with ThreadPoolExecutor(1, thread_name_prefix="canonry-checkpoint") as writer:
+            self._writer = writer
+            try:
+                yield from self._pages(cursor)
+            except SyncInterrupted:
+                self._drain()
+                self._finish(RunStatus.INTERRUPTED, "stopped; the run resumes from its checkpoint")
+                raise
+            except (GeneratorExit, KeyboardInterrupt) as exc:
+                self._drain()
+                why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "stopped iterating"
+                self._finish(RunStatus.CANCELLED, f"the consumer {why}")
+                raise
+            except BaseException as exc:
+                self._drain()
+                self._finish(RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:_MAX_ERROR])
+                raise
+
+    def _pages(self, cursor: Cursor | None) -> Iterator[CanonicalModel]:
+        pages = iter(self.adapter.read(self.stream, cursor))
+        while True:
+            page = next(pages, None)  # fetched and mapped while the last page commits
+            objects = [self._map(r) for r in page.records] if page is not None else []
+            self._settle()
+            if page is None:
+                self._finish(RunStatus.SUCCEEDED, None)
+                return
+            yield from objects
+            state = self.on_checkpoint() if self.on_checkpoint is not None else None
+            final = page.cursor is None
+            self._pending = self._writer.submit(
+                self._checkpoint, page.cursor, objects, final=final,
+                restart=page.snapshot_start, consumer_state=state,
+            )  # fmt: skip
+            if final:
+                self._settle()
+                return
+
+    def _settle(self) -> None:
+        """Wait for the page checkpoint in flight (raising its error), then report progress:
+        no object of the next page is yielded before the last page's cursor is committed."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        pending.result()
+        if self.progress is not None:
+            self.progress(SyncProgress(self.run_id, self.pages, self.records, done=self._ended))
+
+    def _drain(self) -> None:
+        """Let a checkpoint in flight end (its error is the run's own concern no more)
+        before the run's end is written."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            wait([pending])
 
     def _map(self, record: dict[str, Any]) -> CanonicalModel:
         return map_record(self.mapper, record)
@@ -169,7 +212,9 @@ class SyncJob:
         *,
         final: bool,
         restart: bool = False,
+        consumer_state: dict[str, Any] | None = None,
     ) -> None:
+        """Commit one page (runs in the run's writer thread, one page at a time)."""
         self.pages += 1
         self.records += len(objects)
         values: dict[str, Any] = {
@@ -177,7 +222,7 @@ class SyncJob:
             "records_synced": SyncStateRow.__table__.c.records_synced + len(objects),  # type: ignore[attr-defined]
         }
         if self.on_checkpoint is not None:
-            values["consumer_state"] = self.on_checkpoint()
+            values["consumer_state"] = consumer_state
         if final:
             values["last_status"] = RunStatus.SUCCEEDED.value
         with Session(self.engine) as session, session.begin():
@@ -194,8 +239,7 @@ class SyncJob:
             self._count_changes(session)
             if final:
                 _close_run(session, self.run_id, RunStatus.SUCCEEDED, None)
-        if self.progress is not None:
-            self.progress(SyncProgress(self.run_id, self.pages, self.records, done=final))
+        self._ended = final
 
     def _own_state(self, session: Session) -> None:
         """Refuse to write when another run took over the stream's state (checked first,
