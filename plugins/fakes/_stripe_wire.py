@@ -120,6 +120,14 @@ def parse_params(query: str) -> Json:
 
 def check_event_filters(q: Json) -> None:
     """``/v1/events``: ``types`` takes up to 20 exact names; only ``type`` takes a ``*``."""
+    if "type" in q and "types" in q:
+        message = "You may only specify one of these parameters: type, types."
+        raise StripeError(400, "invalid_request_error", message, "parameter_invalid_string",
+                          param="type")  # fmt: skip
+    if str(q.get("type", "")).count("*") > 1:
+        message = "Invalid type: use at most one `*` wildcard"
+        raise StripeError(400, "invalid_request_error", message, "parameter_invalid_string",
+                          param="type")  # fmt: skip
     types = q.get("types")
     if types is None:
         return

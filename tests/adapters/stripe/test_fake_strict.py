@@ -46,6 +46,13 @@ def test_type_takes_one_wildcard(fake: StripeFake) -> None:
     assert [e["type"] for e in response.json()["data"]] == ["invoice.created"]
 
 
+def test_type_and_types_do_not_combine(fake: StripeFake) -> None:
+    response = _get(fake, "/v1/events", type="invoice.*", **{"types[0]": "invoice.paid"})
+    assert response.status_code == 400
+    assert _error(response)["param"] == "type"
+    assert _get(fake, "/v1/events", type="*.*.*").status_code == 400
+
+
 def test_a_deleted_object_is_refused_as_a_cursor(fake: StripeFake) -> None:
     gone = fake.create_customer()
     fake.create_customer()
