@@ -12,21 +12,24 @@ from plugins.fakes import StripeFake
 from tests.adapters.stripe.conftest import MakeAdapter, drain
 
 
-def _first_page_then_stop(make_adapter: MakeAdapter, page_size: int) -> dict[str, object]:
+def _first_page_then_stop(
+    make_adapter: MakeAdapter, page_size: int, pages_read: int = 1
+) -> dict[str, object]:
     pages = make_adapter(page_size=page_size).read("customers")
-    first = next(pages)
-    pages.close()  # the run dies after this page was checkpointed
-    assert first.cursor is not None
-    return {"ids": [r["id"] for r in first.records], "cursor": first.cursor}
+    read = [next(pages) for _ in range(pages_read)]
+    pages.close()  # the run dies after these pages were checkpointed
+    assert read[-1].cursor is not None
+    return {"ids": [r["id"] for p in read for r in p.records], "cursor": read[-1].cursor}
 
 
+@pytest.mark.parametrize("pages_read", [1, 2])
 @pytest.mark.parametrize("tick", [1, 0], ids=["distinct-times", "equal-times"])
 def test_resume_after_the_cursor_object_was_deleted_loses_and_repeats_nothing(
-    loopback: object, make_adapter: MakeAdapter, fake: StripeFake, tick: int
+    make_adapter: MakeAdapter, fake: StripeFake, tick: int, pages_read: int
 ) -> None:
     fake.tick = tick
     made = [fake.create_customer()["id"] for _ in range(10)]
-    head = _first_page_then_stop(make_adapter, 4)
+    head = _first_page_then_stop(make_adapter, 4, pages_read)
     ids: list[str] = head["ids"]  # type: ignore[assignment]
     fake.delete_customer(ids[-1])  # the saved starting_after object is gone
     rest, cursor, _ = drain(make_adapter(page_size=4), "customers", head["cursor"])  # type: ignore[arg-type]
@@ -121,3 +124,35 @@ def test_customer_account_links_the_invoice_when_customer_is_null(
     invoice = adapter.default_mapping("invoices").compile().apply(record, source=source)
     assert isinstance(invoice, Invoice)
     assert invoice.customer_remote_id == "acct_1CustomerV2"
+
+
+def test_a_deletion_between_two_pages_of_one_run_loses_and_repeats_nothing(
+    fake: StripeFake, make_adapter: MakeAdapter
+) -> None:
+    fake.tick = 0
+    made = {fake.create_customer()["id"] for _ in range(9)}
+    seen: list[str] = []
+    notes: list[str] = []
+    for page in make_adapter(page_size=4).read("customers"):
+        seen.extend(r["id"] for r in page.records)
+        notes.extend(page.notes)
+        if len(seen) == 4:
+            fake.delete_customer(seen[-1])  # gone before the next page is asked for
+    assert len(seen) == len(set(seen))
+    assert set(seen) == made
+    assert any("no longer exists" in n for n in notes)
+
+
+def test_too_many_equal_times_restart_the_listing_as_a_snapshot(
+    fake: StripeFake, make_adapter: MakeAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("adapters.stripe._listing.MAX_TIED", 3)
+    fake.tick = 0
+    made = {fake.create_customer()["id"] for _ in range(9)}
+    head = _first_page_then_stop(make_adapter, 4)
+    assert head["cursor"]["tied"] is None  # type: ignore[index]
+    ids: list[str] = head["ids"]  # type: ignore[assignment]
+    fake.delete_customer(ids[-1])
+    pages = list(make_adapter(page_size=4).read("customers", head["cursor"]))  # type: ignore[arg-type]
+    assert pages[0].snapshot_start is True
+    assert {r["id"] for p in pages for r in p.records} == made - {ids[-1]}
