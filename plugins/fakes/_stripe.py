@@ -236,7 +236,9 @@ class StripeFake:
 
     def _list(self, coll: Collection, q: Json, render: Callable[[Json], Json], url: str) -> Json:
         if not 1 <= int(q.get("limit", 10)) <= 100:
-            raise StripeError(400, "invalid_request_error", "limit must be between 1 and 100")
+            message = "Invalid integer: limit must be between 1 and 100"
+            raise StripeError(400, "invalid_request_error", message, "parameter_invalid_integer",
+                              param="limit")  # fmt: skip
         ids, seqs = coll.ids, coll.seqs
         filtered = "created" in q
         if coll is self.events:
