@@ -97,14 +97,24 @@ class StripeAdapter(Adapter):
 
     def read(self, stream: str, cursor: Cursor | None = None) -> Iterator[Page]:
         self.stream(stream)
-        reader = StripeStreamReader(self.client, RESOURCES[stream], now=self._clock)
-        return reader.read(cursor)
+        return self._reader(stream).read(cursor)
+
+    def _reader(self, stream: str) -> StripeStreamReader:
+        return StripeStreamReader(self.client, RESOURCES[stream], now=self._clock)
 
     def webhook_event(
         self, *, event_type: str, object_type: str, object_id: str | None, payload: Any
     ) -> WebhookEvent:
-        """Stripe events carry their object (``data.object``), mapped like a synced one."""
-        return stripe_webhook_event(event_type, object_type, payload)
+        """Stripe events carry their object (``data.object``), mapped like a synced one; an
+        invoice whose lines the event cut short is fetched whole (``fetch_record``)."""
+        return stripe_webhook_event(
+            event_type, object_type, payload, api_version=self.config.api_version
+        )
+
+    def fetch_record(self, stream: str, record_id: str) -> dict[str, Any] | None:
+        """The current object at the pinned version, invoices with every line (None: gone)."""
+        self.stream(stream)
+        return self._reader(stream).fetch(record_id)
 
     def sample_records(self, stream: str) -> list[dict[str, Any]]:
         """Stripe's own published example objects (stripe/openapi fixtures, MIT)."""

@@ -2,17 +2,21 @@
 
 Cursor shapes (JSON, interpreted only here):
 
-* ``{"mode": "full", "after": <last id or None>, "anchor": {...}}`` while a full listing
-  runs: a resumed run continues with ``starting_after``; ``anchor`` is the events position
-  captured when the listing started.
+* ``{"mode": "full", "after": <last id or None>, "created", "tied", "anchor": {...}}`` while
+  a full listing runs (``_listing``): a resumed run continues with ``starting_after``, or by
+  time when that object is gone; ``anchor`` is the events position captured when the
+  listing started.
 * ``{"mode": "events", "event_id": <id or None>, "event_created": <unix or None>,
   "since": <unix or None>}`` afterwards: later runs read ``/v1/events`` newer than
   ``event_id`` (``ending_before``), or created at/after ``since`` when there is no anchor
   event yet, oldest first, and emit each touched object's *current* state.
 
 Objects created or changed while a full listing runs are covered by the events after the
-anchor, so nothing is skipped; an event cursor older than Stripe's event retention (30 days)
-falls back to a full sync and says so in ``Page.notes``.
+anchor, so nothing is skipped; an event cursor older than Stripe's event retention (30 days),
+or whose event Stripe no longer has, falls back to a full listing marked
+``Page.snapshot_start`` (the store tombstones what it does not show) and says so in
+``Page.notes``. Objects are fetched at the pinned version; only a deletion's tombstone comes
+from the event itself, brought to the pinned shape (``_versions``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from adapters._contract import Cursor, Page
 from adapters.stripe._client import StripeClient
+from adapters.stripe._listing import FullListing
 from adapters.stripe._resources import StripeResource, tombstone
 from canonical import ConfigurationError, InvalidRequestError, NotFoundError
 
@@ -59,7 +64,7 @@ class StripeStreamReader:
             note = self._expiry_note(cursor)
             if note:
                 logger.warning("stripe %s: %s", self.resource.stream, note)
-                yield from self._full(None, [note])
+                yield from self._full(None, [note], snapshot=True)
             else:
                 yield from self._events(cursor)
         else:
@@ -68,25 +73,23 @@ class StripeStreamReader:
                 hint="reset the connection's cursor to run a full sync",
             )
 
-    # full listing -----------------------------------------------------------------
-    def _full(self, cursor: Cursor | None, notes: list[str]) -> Iterator[Page]:
-        anchor = cursor["anchor"] if cursor else self._anchor()
-        after: str | None = cursor.get("after") if cursor else None
-        while True:
-            data, has_more = self.client.list_page(
-                self.resource.path,
-                limit=self.config.page_size,
-                starting_after=after,
-                expand=self._expand("data."),
+    def fetch(self, object_id: str) -> dict[str, Any] | None:
+        """One object's current state at the pinned version (None: Stripe no longer has it)."""
+        try:
+            obj = self.client.get(
+                self.resource.object_path(object_id), {"expand": self._expand("")}
             )
-            records = [self._complete(obj) for obj in data]
-            after = data[-1]["id"] if data else after
-            if has_more and data:
-                yield Page(records, {"mode": "full", "after": after, "anchor": anchor}, notes)
-                notes = []
-                continue
-            yield Page(records, {"mode": "events", **anchor}, notes)
-            return
+        except NotFoundError:
+            return None
+        return self._complete(obj)
+
+    # full listing -----------------------------------------------------------------
+    def _full(
+        self, cursor: Cursor | None, notes: list[str], *, snapshot: bool = False
+    ) -> Iterator[Page]:
+        anchor = cursor["anchor"] if cursor else self._anchor()
+        listing = FullListing(self.client, self.resource, self._complete, self._expand("data."))
+        yield from listing.pages(cursor, anchor, notes, snapshot)
 
     def _anchor(self) -> dict[str, Any]:
         """The newest event of this stream's types right now (the incremental start)."""
@@ -122,7 +125,7 @@ class StripeStreamReader:
                     raise
                 note = f"event {event_id} no longer exists at Stripe; ran a full sync instead"
                 logger.warning("stripe %s: %s", self.resource.stream, note)
-                yield from self._full(None, [note])
+                yield from self._full(None, [note], snapshot=True)
                 return
             if not data:
                 yield Page([], self._quiet_cursor(cursor, event_id))
@@ -161,15 +164,10 @@ class StripeStreamReader:
         return [self._current(object_id, event) for object_id, event in last.items()]
 
     def _current(self, object_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("type") == self.resource.deleted_event:
-            return tombstone(self.resource, event)
-        try:
-            obj = self.client.get(
-                self.resource.object_path(object_id), {"expand": self._expand("")}
-            )
-        except NotFoundError:
-            return tombstone(self.resource, event)
-        return self._complete(obj)
+        found = None if event.get("type") == self.resource.deleted_event else self.fetch(object_id)
+        if found is None:
+            return tombstone(self.resource, event, api_version=self.config.api_version)
+        return found
 
     # helpers --------------------------------------------------------------------------
     def _complete(self, obj: dict[str, Any]) -> dict[str, Any]:

@@ -6,100 +6,43 @@ records the event Stripe would emit, so incremental syncs over ``/v1/events`` ar
 
 from __future__ import annotations
 
-import bisect
 import copy
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from plugins.fakes._fixtures import vendor_fixture
 from plugins.fakes._http import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes._stripe_versions import PINNED, render_at
+from plugins.fakes._stripe_wire import (
+    Collection,
+    Recorded,
+    StripeError,
+    check_event_filters,
+    event_matches,
+    missing,
+    parse_params,
+)
 
 __all__ = ["API_KEY", "Collection", "Recorded", "StripeFake", "parse_params"]
 
 API_KEY = "sk_test_canonry_fake_key"
 Json = dict[str, Any]
 _TOTALS = ("subtotal", "total", "subtotal_excluding_tax", "total_excluding_tax", "amount_due")
-_OPS = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
-
-
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    params: dict[str, Any]
-    headers: dict[str, str]
-
-
-@dataclass
-class Collection:
-    """Objects in creation order (``seqs`` ascending); Stripe lists them newest first."""
-
-    objects: dict[str, Json] = field(default_factory=dict)
-    seqs: list[int] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    seq_of: dict[str, int] = field(default_factory=dict)
-
-    def add(self, obj: Json, seq: int) -> None:
-        self.objects[obj["id"]] = obj
-        self.seqs.append(seq)
-        self.ids.append(obj["id"])
-        self.seq_of[obj["id"]] = seq
-
-    def remove(self, object_id: str) -> Json:
-        i = self.ids.index(object_id)
-        del self.ids[i], self.seqs[i]
-        return self.objects.pop(object_id)
-
-    def page(self, ids: list[str], seqs: list[int], q: Json) -> tuple[list[str], bool]:
-        """Cursor pagination over ``ids`` (ascending ``seqs``), answered newest first."""
-        limit = int(q.get("limit", 10))
-        if "ending_before" in q:
-            lo = bisect.bisect_right(seqs, self.seq_of[q["ending_before"]])
-            return ids[lo : lo + limit][::-1], lo + limit < len(ids)
-        hi = len(ids)
-        if "starting_after" in q:
-            hi = bisect.bisect_left(seqs, self.seq_of[q["starting_after"]])
-        return ids[max(0, hi - limit) : hi][::-1], hi - limit > 0
-
-
-def parse_params(query: str) -> Json:
-    """``types[0]=a&types[]=b&created[gt]=1`` -> ``{"types": [a, b], "created": {"gt": "1"}}``."""
-    out: Json = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        name, _, rest = key.partition("[")
-        sub = rest.rstrip("]")
-        if not rest:
-            out[name] = value
-        elif sub == "" or sub.isdigit():
-            out.setdefault(name, []).append(value)
-        else:
-            out.setdefault(name, {})[sub] = value
-    return out
-
-
-class StripeError(Exception):
-    """An error answer in Stripe's JSON: ``{"error": {"type", "code", "message"}}``."""
-
-    def __init__(self, status: int, type_: str, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.body = status, {"error": {"type": type_, "message": message}}
-        if code:
-            self.body["error"]["code"] = code
-
-
-def _missing(what: str, status: int = 404) -> StripeError:
-    return StripeError(status, "invalid_request_error", f"No such {what}", "resource_missing")
+_RATE_LIMITED = "Request rate limit exceeded. Learn more about rate limits here."
 
 
 class StripeFake:
     """An in-memory Stripe account behind a real HTTP server on 127.0.0.1."""
 
-    def __init__(self, *, api_key: str = API_KEY, embedded_lines: int = 10) -> None:
+    def __init__(self, *, api_key: str = API_KEY, embedded_lines: int = 10, tick: int = 1) -> None:
+        """``tick``: seconds the clock moves per new object (0: equal ``created`` times)."""
         self.api_key, self.embedded_lines, self.clock = api_key, embedded_lines, int(time.time())
+        self.tick = tick
+        self.api_version = PINNED
+        """The account's default API version: new events render their object at it."""
         self.customers, self.invoices, self.events = Collection(), Collection(), Collection()
         self.deleted_customers: set[str] = set()
         self.lines: dict[str, list[Json]] = {}
@@ -142,14 +85,14 @@ class StripeFake:
 
     def _next(self, prefix: str) -> tuple[str, int]:
         self._seq += 1
-        self.clock += 1
+        self.clock += self.tick
         return f"{prefix}_F{self._seq:010d}", self._seq
 
     def _emit(self, type_: str, obj: Json) -> None:
         event_id, seq = self._next("evt")
-        data = {"object": copy.deepcopy(obj)}
+        data = {"object": render_at(self.api_version, copy.deepcopy(obj))}
         event = {**self._base["event"], "id": event_id, "created": self.clock, "data": data}
-        self.events.add({**event, "type": type_, "api_version": "2026-10-28.endive"}, seq)
+        self.events.add({**event, "type": type_, "api_version": self.api_version}, seq)
 
     def _new(self, kind: str, fields: Json) -> tuple[Json, int]:
         object_id, seq = self._next("cus" if kind == "customer" else "in")
@@ -178,30 +121,47 @@ class StripeFake:
             self._emit("customer.deleted", obj)
 
     def create_invoice(
-        self, customer: str, *, lines: int = 1, amount: int = 1000, **fields: Any
+        self, customer: str, *, lines: int = 1, amount: int = 1000, tax: int = 0, **fields: Any
     ) -> Json:
-        """An invoice of ``lines`` lines of ``amount`` minor units (``events=False``: quiet)."""
+        """An invoice of ``lines`` lines of ``amount`` minor units, each taxed ``tax`` on top
+        (``events=False``: quiet)."""
         with self._lock:
-            events, total = fields.pop("events", True), amount * lines
+            events, subtotal, taxed = fields.pop("events", True), amount * lines, tax * lines
             obj, seq = self._new("invoice", {"customer": customer, "currency": "usd", **fields})
-            obj.update(dict.fromkeys(_TOTALS, total), amount_remaining=total, amount_paid=0)
+            obj.update(dict.fromkeys(_TOTALS, subtotal), amount_paid=0)
+            total = subtotal + taxed
+            obj.update(total=total, amount_due=total, amount_remaining=total)
+            obj.update(total_discount_amounts=[], total_taxes=_taxes(taxed, subtotal))
             obj.update(fields)
             make = self._line
             self.lines[obj["id"]] = [
-                make(obj["id"], i, obj["currency"], amount) for i in range(lines)
+                make(obj["id"], i, obj["currency"], amount, tax) for i in range(lines)
             ]
             self.invoices.add(obj, seq)
             if events:
                 self._emit("invoice.created", self._render_invoice(obj, {}))
             return obj
 
-    def _line(self, invoice_id: str, i: int, currency: str, amount: int) -> Json:
+    def _line(self, invoice_id: str, i: int, currency: str, amount: int, tax: int) -> Json:
         line = {
             **copy.deepcopy(self._base["line_item"]),
             "id": self._next("il")[0],
             "invoice": invoice_id,
+            "taxes": _taxes(tax, amount),
         }
         return {**line, "amount": amount, "currency": currency, "description": f"Line {i + 1}"}
+
+    def rate_limit_next(self, times: int = 1, *, retry_after: float | None = None) -> None:
+        """Answer the next ``times`` requests 429 as Stripe does; with ``Retry-After`` only
+        when given (Stripe usually sends none)."""
+        error = {
+            "type": "invalid_request_error",
+            "code": "rate_limit",
+            "message": _RATE_LIMITED,
+            "doc_url": "https://stripe.com/docs/error-codes/rate-limit",
+        }
+        headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+        self.fail_next(429, error, times=times, headers=headers)
 
     def update_invoice(self, object_id: str, event: str = "invoice.updated", **fields: Any) -> Json:
         with self._lock:
@@ -221,7 +181,6 @@ class StripeFake:
             events = self.events
             for event_id in [i for i in events.ids if events.objects[i]["created"] < before]:
                 self.events.remove(event_id)
-                del self.events.seq_of[event_id]
 
     def handle(self, req: Recorded) -> tuple[int, Json, dict[str, str]]:
         with self._lock:
@@ -263,7 +222,7 @@ class StripeFake:
     def _get(self, coll: Collection, what: str, object_id: str) -> Json:
         if object_id in coll.objects:
             return coll.objects[object_id]
-        raise _missing(what)
+        raise missing(what)
 
     def _render_invoice(self, obj: Json, q: Json, prefix: str = "") -> Json:
         items = self.lines[obj["id"]]
@@ -277,24 +236,35 @@ class StripeFake:
 
     def _list(self, coll: Collection, q: Json, render: Callable[[Json], Json], url: str) -> Json:
         if not 1 <= int(q.get("limit", 10)) <= 100:
-            raise StripeError(400, "invalid_request_error", "limit must be between 1 and 100")
+            message = "Invalid integer: limit must be between 1 and 100"
+            raise StripeError(400, "invalid_request_error", message, "parameter_invalid_integer",
+                              param="limit")  # fmt: skip
         ids, seqs = coll.ids, coll.seqs
-        if "types" in q or "created" in q:
-            ids = [i for i in ids if _event_matches(coll.objects[i], q)]
+        filtered = "created" in q
+        if coll is self.events:
+            check_event_filters(q)
+            filtered = filtered or "types" in q or "type" in q
+        if filtered:
+            ids = [i for i in ids if event_matches(coll.objects[i], q)]
             seqs = [coll.seq_of[i] for i in ids]
-        for name in ("starting_after", "ending_before"):
-            if name in q and q[name] not in coll.seq_of:
-                raise _missing(f"object: '{q[name]}'", 400)
+        coll.check_cursors(q)
         chosen, more = coll.page(ids, seqs, q)
         data = [render(coll.objects[i]) for i in chosen]
         return {"object": "list", "data": data, "has_more": more, "url": url}
 
 
-def _event_matches(event: Json, q: Json) -> bool:
-    kind = event["type"]
-    types = q.get("types") or ([q["type"]] if "type" in q else [])
-    if types and not any(kind == t or (t[-2:] == ".*" and kind.startswith(t[:-1])) for t in types):
-        return False
-    created = q.get("created")
-    bounds: Json = created if isinstance(created, dict) else {}
-    return all(_OPS[op](event["created"], int(v)) for op, v in bounds.items())
+def _taxes(amount: int, taxable: int) -> list[Json]:
+    """``total_taxes`` / line ``taxes`` at the pinned version: one exclusive tax, or none."""
+    if not amount:
+        return []
+    details = {"tax_rate": "txr_canonry_fake"}
+    return [
+        {
+            "amount": amount,
+            "tax_behavior": "exclusive",
+            "tax_rate_details": details,
+            "taxability_reason": "standard_rated",
+            "taxable_amount": taxable,
+            "type": "tax_rate_details",
+        }
+    ]
