@@ -124,16 +124,19 @@ def vendor_base_url(
     connection_id: str | None = None,
     allowed: Iterable[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    field: str = "base URL",
 ) -> str:
     """The base URL to send requests (and secrets) to: ``configured`` (or ``default``) when
     it is https on one of ``vendor_hosts`` or allowed by the operator, else
     ``VendorHostRefused``. ``allowed`` replaces ``CANONRY_VENDOR_BASE_URLS`` (read from
-    ``environ``, default ``os.environ``). With ``connection_id`` a non-vendor URL is logged."""
+    ``environ``, default ``os.environ``). With ``connection_id`` a non-vendor URL is logged;
+    ``field`` names the setting in errors. A malformed URL is not echoed (it may hold a
+    password before an ``@``)."""
     url = (configured or default).strip().rstrip("/")
     origin = _parse(url)
     if origin is None:
         raise _refused(
-            f"base URL {url!r} is not an absolute http(s) URL with a plain host",
+            f"{field} is not an absolute http(s) URL with a plain host",
             "use https://host[:port][/path] (no user info, query or fragment)",
         )
     hosts = {h.lower() for h in vendor_hosts}
@@ -143,7 +146,7 @@ def vendor_base_url(
     patterns = [p for p in (_parse(e, pattern=True) for e in entries) if p is not None]
     if not any(p.allows(origin) for p in patterns):
         raise _refused(
-            f"base URL {url!r} is not the vendor's own host ({', '.join(sorted(hosts))} over "
+            f"{field} {url!r} is not the vendor's own host ({', '.join(sorted(hosts))} over "
             "https) and the operator has not allowed it",
             f"an operator allows it by setting {VENDOR_BASE_URLS_ENV} in the environment of "
             f"every Canonry process (e.g. {VENDOR_BASE_URLS_ENV}={origin.scheme}://"
@@ -171,7 +174,9 @@ def check_vendor_base_urls(
         if not marks or not isinstance(value, str):
             continue
         default = field.default if isinstance(field.default, str) else value
-        url = vendor_base_url(default, value, vendor_hosts=marks[0].hosts, environ=environ)
+        url = vendor_base_url(
+            default, value, vendor_hosts=marks[0].hosts, environ=environ, field=name
+        )
         if url != default.rstrip("/"):
             custom[name] = url
     return custom

@@ -52,6 +52,7 @@ class HubSpotClient:
             self.config.base_url,
             vendor_hosts=HUBSPOT_HOSTS.hosts,
             connection_id=connection_id,
+            field="base_url",
         )
         self.retry = retry or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = limiter

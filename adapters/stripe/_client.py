@@ -56,6 +56,7 @@ class StripeClient:
             self.config.api_base,
             vendor_hosts=STRIPE_HOSTS.hosts,
             connection_id=connection_id,
+            field="api_base",
         )
         self.retry = retry or RetryPolicy(max_attempts=self.config.rate_limit_retries + 1)
         client = http if http is not None else httpx.Client()

@@ -161,3 +161,9 @@ def test_the_default_host_is_not_logged(caplog: pytest.LogCaptureFixture) -> Non
     with caplog.at_level(logging.WARNING, logger="canonry.adapters.hosts"):
         vendor_base_url(DEFAULT, None, vendor_hosts=STRIPE, connection_id="c", allowed=())
     assert caplog.records == []
+
+
+def test_a_malformed_url_is_not_echoed() -> None:
+    with pytest.raises(VendorHostRefused) as caught:
+        vendor_base_url(DEFAULT, "https://sk_live_x@api.stripe.com", vendor_hosts=STRIPE)
+    assert "sk_live_x" not in f"{caught.value} {caught.value.hint}"

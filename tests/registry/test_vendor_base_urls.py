@@ -7,6 +7,7 @@ operator allows it in ``CANONRY_VENDOR_BASE_URLS``; allowed ones are audited and
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,3 +157,23 @@ def test_the_vendors_own_host_is_not_audited_as_custom(registry: Registry) -> No
     registry.add_connection("shop", "stripe", {"api_base": "https://api.stripe.com/"})
     registry.update_connection("shop", config={"page_size": 10})
     assert not [e for e in registry.audit_log() if e.action == "connection.custom_base_url"]
+
+
+def test_the_cli_refuses_the_update_and_says_what_to_set(
+    initialised: dict[str, str], stripe: StripeFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.registry.cli import canonry
+
+    monkeypatch.delenv(ENV)
+    code, out, err = canonry("connections", "add", "shop", "--adapter", "stripe")
+    assert code == 0, out + err
+    creds = json.dumps({"api_key": STRIPE_API_KEY})
+    code, out, err = canonry("credentials", "set", "shop", "--stdin", input=creds)
+    assert code == 0, out + err
+    config = json.dumps({"api_base": stripe.url})
+    code, out, err = canonry("connections", "update", "shop", "--config", config)
+    assert code == 2
+    assert "not the vendor's own host" in err
+    assert f"{ENV}=http://127.0.0.1:" in err
+    assert STRIPE_API_KEY not in out + err
+    assert stripe.requests == []
