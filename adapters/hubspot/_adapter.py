@@ -101,6 +101,7 @@ class HubSpotAdapter(Adapter):
                 limiter=self._limiter,
                 search_limiter=self._search_limiter,
                 sleep=self._sleep,
+                connection_id=self.connection_id,
             )
         return self._client
 

@@ -21,8 +21,9 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
+from adapters._hosts import vendor_base_url
 from adapters._http import RateLimiter, RetryPolicy
-from adapters.hubspot._config import HubSpotConfig
+from adapters.hubspot._config import HUBSPOT_BASE_URL, HUBSPOT_HOSTS, HubSpotConfig
 from adapters.hubspot._errors import translate_api_exception
 from canonical import AdapterError, VendorConnectionError
 
@@ -43,15 +44,23 @@ class HubSpotClient:
         search_limiter: RateLimiter,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        connection_id: str = "local",
     ) -> None:
         self.config = config or HubSpotConfig()
+        base = vendor_base_url(  # again here: the stored config may have been edited
+            HUBSPOT_BASE_URL,
+            self.config.base_url,
+            vendor_hosts=HUBSPOT_HOSTS.hosts,
+            connection_id=connection_id,
+            field="base_url",
+        )
         self.retry = retry or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = limiter
         self.search_limiter = search_limiter
         self._sleep = sleep
         sdk = hubspot.Client.create(
             access_token=access_token.get_secret_value(),
-            host=self.config.base_url.rstrip("/"),
+            host=base,
             retry=Retry(total=0, raise_on_status=False),  # retries happen here, observably
         )
         self._objects = sdk.crm.objects  # built once: each attribute access makes a pool
