@@ -105,7 +105,8 @@ class HubSpotFake:
         with self._lock:
             record = self.objects[object_type][object_id]
             self._unindex(object_type, record)
-            record["properties"].update(properties)
+            # HubSpot clears a property when it is set to "" (or null) and reads it back as ""
+            record["properties"].update({k: "" if v is None else v for k, v in properties.items()})
             self._touch(object_type, record, self._tick(at))
             return record
 
