@@ -3,7 +3,8 @@
 Speaks the v3 objects wire format (``{"id", "properties", "createdAt", "updatedAt",
 "archived"}``, property values as strings), ``paging.next.after`` on lists, CRM search with
 ``filterGroups``/``sorts``/``after``/``total`` that refuses to page past ``search_cap``
-(HubSpot answers 400 there), v4 association batch reads, and scripted 429s with
+(HubSpot answers 400 there), v4 association batch reads paged per object with 207
+multi-status errors (``_hubspot_assoc``), and scripted 429s with
 ``Retry-After``. Mutations between syncs (create / update / archive) are real.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from plugins.fakes._http import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes._hubspot_assoc import read_associations
 
 __all__ = ["TOKEN", "HubSpotFake", "iso"]
 
@@ -47,8 +49,12 @@ def modified_prop(object_type: str) -> str:
 class HubSpotFake:
     """An in-memory HubSpot portal behind a real HTTP server on 127.0.0.1."""
 
-    def __init__(self, *, token: str = TOKEN, search_cap: int = 10_000) -> None:
+    def __init__(
+        self, *, token: str = TOKEN, search_cap: int = 10_000, association_page_size: int = 500
+    ) -> None:
         self.token, self.search_cap = token, search_cap
+        self.association_page_size = association_page_size
+        self.failing_associations: dict[str, int] = {}  # from-object id -> failures left
         self.now_ms = int(time.time() * 1000)
         self.objects: dict[str, dict[str, Json]] = {}
         self.index: dict[str, list[tuple[int, int]]] = {}  # live records by (modified, id)
@@ -120,6 +126,11 @@ class HubSpotFake:
         with self._lock:
             self.links.setdefault((from_type, to_type), {}).setdefault(from_id, []).append(to_id)
 
+    def fail_associations(self, object_id: str, *, times: int = 1) -> None:
+        """The next ``times`` association reads of ``object_id`` answer it in a 207's errors."""
+        with self._lock:
+            self.failing_associations[object_id] = times
+
     def _touch(self, object_type: str, record: Json, ms: int) -> None:
         record["updatedAt"] = iso(ms)
         record["properties"][modified_prop(object_type)] = iso(ms)
@@ -143,13 +154,16 @@ class HubSpotFake:
                     401, "INVALID_AUTHENTICATION", "Authentication credentials not found."
                 )
             try:
-                return Reply(200, json=self._route(request))
+                answer = self._route(request)
+                if isinstance(answer, Reply):
+                    return answer
+                return Reply(200, json=answer)
             except LookupError as exc:
                 return _error(404, "OBJECT_NOT_FOUND", f"resource not found: {exc}")
             except ValueError as exc:
                 return _error(400, "VALIDATION_ERROR", str(exc))
 
-    def _route(self, request: RecordedRequest) -> Json:
+    def _route(self, request: RecordedRequest) -> Json | Reply:
         parts = urlsplit(request.target).path.strip("/").split("/")
         match request.method, parts:
             case "GET", ["crm", "v3", "objects", object_type]:
@@ -162,12 +176,15 @@ class HubSpotFake:
                 results = [self._render(r, body.get("properties") or []) for r in found if r]
                 return {"status": "COMPLETE", "results": results}
             case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
-                links = self.links.get((from_type, to_type), {})
-                ids = [i["id"] for i in request.json()["inputs"]]
-                rows = [
-                    {"from": {"id": i}, "to": [_to(t) for t in links[i]]} for i in ids if i in links
-                ]
-                return {"status": "COMPLETE", "results": rows}
+                status, body = read_associations(
+                    self.links.get((from_type, to_type), {}),
+                    request.json()["inputs"],
+                    page_size=self.association_page_size,
+                    failing=self.failing_associations,
+                    from_type=from_type,
+                    to_type=to_type,
+                )
+                return Reply(status, json=body)
         raise LookupError(request.path)
 
     def _render(self, record: Json, properties: list[str]) -> Json:
@@ -257,11 +274,6 @@ def _number(record: Json, name: str, modified: str) -> int:
         return int(record["_ms"])
     value = record["properties"].get(name)
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
-
-
-def _to(target: str) -> Json:
-    kind = {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": None}
-    return {"toObjectId": int(target), "associationTypes": [kind]}
 
 
 def _error(status: int, category: str, message: str) -> Reply:
