@@ -53,6 +53,7 @@ class HubSpotFake:
         self.search_index = SearchIndex(lag=index_lag, tie_seed=tie_seed, cap=search_cap)
         self.association_page_size = association_page_size
         self.failing_associations: dict[str, int] = {}  # from-object id -> failures left
+        self.failing_reads: dict[str, int] = {}  # object id -> failed batch reads left
         self.now_ms = int(time.time() * 1000)
         self.objects: dict[str, dict[str, Json]] = {}
         self.links: dict[tuple[str, str], dict[str, list[str]]] = {}
@@ -143,6 +144,11 @@ class HubSpotFake:
         with self._lock:
             self.links.setdefault((from_type, to_type), {}).setdefault(from_id, []).append(to_id)
 
+    def fail_reads(self, object_id: str, *, times: int = 1) -> None:
+        """The next ``times`` batch reads of ``object_id`` answer it in a 207's errors."""
+        with self._lock:
+            self.failing_reads[object_id] = times
+
     def fail_associations(self, object_id: str, *, times: int = 1) -> None:
         """The next ``times`` association reads of ``object_id`` answer it in a 207's errors."""
         with self._lock:
@@ -184,10 +190,7 @@ class HubSpotFake:
             case "POST", ["crm", "v3", "objects", object_type, "search"]:
                 return self._search(object_type, request.json())
             case "POST", ["crm", "v3", "objects", object_type, "batch", "read"]:
-                body = request.json()
-                found = [self.objects.get(object_type, {}).get(i["id"]) for i in body["inputs"]]
-                results = [self._render(r, body.get("properties") or []) for r in found if r]
-                return {"status": "COMPLETE", "results": results}
+                return self._batch_read(object_type, request.json())
             case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
                 status, body = read_associations(
                     self.links.get((from_type, to_type), {}),
@@ -199,6 +202,30 @@ class HubSpotFake:
                 )
                 return Reply(status, json=body)
         raise LookupError(request.path)
+
+    def _batch_read(self, object_type: str, body: Json) -> Reply:
+        """Found records in ``results``; missing (or archived) and scripted failures in a
+        207's ``errors`` (``context.ids``), as HubSpot answers a partial batch read."""
+        records, properties = self.objects.get(object_type, {}), body.get("properties") or []
+        results, missing, failed = [], [], []
+        for object_id in (str(i["id"]) for i in body["inputs"]):
+            record = records.get(object_id)
+            if self.failing_reads.get(object_id, 0) > 0:
+                self.failing_reads[object_id] -= 1
+                failed.append(object_id)
+            elif record is None or record["archived"]:
+                missing.append(object_id)
+            else:
+                results.append(self._render(record, properties))
+        answer: Json = {"status": "COMPLETE", "results": results}
+        errors = [
+            _batch_error("OBJECT_NOT_FOUND", f"Could not get some {object_type} objects", missing),
+            _batch_error("INTERNAL_ERROR", "Internal error, retry", failed),
+        ]
+        errors = [e for e in errors if e["context"]["ids"]]
+        if errors:
+            answer.update(numErrors=len(errors), errors=errors)
+        return Reply(207 if errors else 200, json=answer)
 
     def _render(self, record: Json, properties: list[str]) -> Json:
         wanted = {"hs_object_id", "createdate", *properties}
@@ -229,6 +256,17 @@ class HubSpotFake:
             offset = int(body.get("after") or 0) + len(page)
             answer["paging"] = {"next": {"after": str(offset), "link": None}}
         return answer
+
+
+def _batch_error(category: str, message: str, ids: list[str]) -> Json:
+    return {
+        "status": "error",
+        "category": category,
+        "message": message,
+        "context": {"ids": ids},
+        "errors": [],
+        "links": {},
+    }
 
 
 def _error(status: int, category: str, message: str) -> Reply:

@@ -67,3 +67,35 @@ def test_an_invoice_whose_associations_keep_failing_stops_the_page_loudly(
     with pytest.raises(AdapterError, match=flaky) as caught:
         drain(make_adapter(max_attempts=3), "invoices")
     assert caught.value.retryable
+
+
+def test_a_line_item_read_failing_in_a_207_is_read_again(
+    make_adapter: MakeAdapter, fake: HubSpotFake
+) -> None:
+    invoice = _invoice(fake, 3)
+    line = fake.links[("invoices", "line_items")][invoice][1]
+    fake.fail_reads(line, times=2)
+    records, _ = drain(make_adapter(), "invoices")
+    assert [x["id"] for x in records[0]["line_items"]] == fake.links[("invoices", "line_items")][
+        invoice
+    ]
+
+
+def test_a_line_item_read_that_keeps_failing_stops_the_page_loudly(
+    make_adapter: MakeAdapter, fake: HubSpotFake
+) -> None:
+    invoice = _invoice(fake, 2)
+    line = fake.links[("invoices", "line_items")][invoice][0]
+    fake.fail_reads(line, times=100)
+    with pytest.raises(AdapterError, match=line) as caught:
+        drain(make_adapter(max_attempts=2), "invoices")
+    assert caught.value.retryable
+
+
+def test_a_missing_record_is_none_not_an_error(
+    make_adapter: MakeAdapter, fake: HubSpotFake
+) -> None:
+    adapter = make_adapter()
+    assert adapter.fetch_record("contacts", "999999") is None
+    reads = [r for r in fake.requests if r.path.endswith("/batch/read")]
+    assert len(reads) == 1  # a 207 OBJECT_NOT_FOUND is an answer, not asked again
