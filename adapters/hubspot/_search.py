@@ -27,7 +27,7 @@ from canonical import AdapterError
 
 __all__ = ["MAX_RECENT", "Position", "SearchReader", "modified_ms"]
 
-MAX_RECENT = 5_000
+MAX_RECENT = 1_000
 """At most this many (id, modified) pairs are remembered; past it, the oldest are dropped
 (those records may then be emitted again: a duplicate, never a loss)."""
 
@@ -54,8 +54,11 @@ class Position:
     def trim(self, window_ms: int) -> None:
         """Forget what was emitted before the window (and all but the newest ``MAX_RECENT``)."""
         floor = self.ts - window_ms
-        kept = sorted(((ms, i) for i, ms in self.recent.items() if ms >= floor), reverse=True)
-        self.recent = {i: ms for ms, i in kept[:MAX_RECENT]}
+        kept = {i: ms for i, ms in self.recent.items() if ms >= floor}
+        if len(kept) > MAX_RECENT:
+            newest = sorted(kept.items(), key=lambda item: item[1], reverse=True)[:MAX_RECENT]
+            kept = dict(newest)
+        self.recent = kept
 
 
 def modified_ms(record: dict[str, Any], prop: str) -> int:
