@@ -74,3 +74,20 @@ def test_an_edit_between_pages_of_a_tie_loses_no_record(
         if n == 1:  # between pages: the first record read leaves the tie
             fake.update("contacts", seen[0], {"email": "edited@example.com"})
     assert set(made) <= set(seen)
+
+
+def test_a_cursor_saved_before_the_lookback_still_resumes(
+    fake: HubSpotFake, make_adapter: MakeAdapter
+) -> None:
+    first = _contact(fake, 1)
+    second = _contact(fake, 2)
+    ts = fake.objects["contacts"][second]["_ms"]
+    old = {"phase": "search", "ts": ts, "ids": [second], "done": False}
+    newer = _contact(fake, 3)
+    records, cursor = drain(make_adapter(), "contacts", old)
+    assert first in [r["id"] for r in records]  # inside the window: read again, once
+    assert second not in [r["id"] for r in records]
+    assert newer in [r["id"] for r in records]
+    assert cursor is not None
+    assert "ids" not in cursor
+    assert "done" not in cursor
