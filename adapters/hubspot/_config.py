@@ -53,6 +53,13 @@ class HubSpotConfig(BaseModel):
         description="also accept webhooks signed only with HubSpot's v1/v2 signatures (legacy "
         "apps); they carry no timestamp, so a captured delivery can be replayed",
     )
+    search_lookback_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="each incremental run re-reads this far before the newest change seen, "
+        "for writes HubSpot's search index made searchable late (duplicates are dropped)",
+    )
     archived_lookback_seconds: int = Field(
         default=300, ge=0, le=86_400, description="overlap when re-reading archived records"
     )
