@@ -21,6 +21,7 @@ from canonical import (
     ReauthorizationRequired,
 )
 from registry._catalog import AdapterCatalog
+from registry._connection_settings import parse_settings
 from registry._database import check_opened
 from registry._engine import create_engine, database_errors
 from registry._mappings import RecordMapper, active_version, compile_mapper
@@ -31,6 +32,7 @@ from registry._resolver import ConnectionResolver, ResolvedConnection
 from registry._tables import ConnectionRow, ConnectionStatus, utcnow
 
 if TYPE_CHECKING:  # the vault loads when credentials are first needed (fast list commands)
+    from mapping import FieldWarning
     from vault import CredentialStore
 
 __all__ = ["HttpFactory", "RegistryBase", "new_id"]
@@ -184,15 +186,24 @@ class RegistryBase:
         return self._build(self.resolver.resolve(connection_id, tenant=self.tenant))
 
     def mapper_for(
-        self, adapter: Adapter, stream: str, *, keep_remote_data: bool = False
+        self,
+        adapter: Adapter,
+        stream: str,
+        *,
+        keep_remote_data: bool = False,
+        warnings: list[FieldWarning] | None = None,
     ) -> RecordMapper:
         """The active mapping of ``stream`` for ``adapter``'s connection (the default one
-        with the active override version, if any), compiled: vendor record -> object."""
+        with the active override version, if any), compiled: vendor record -> object, under
+        the connection's ``field_errors`` policy (fields it leaves out go to ``warnings``)."""
         spec = adapter.stream(stream)
         with self._tx() as session:
             version = active_version(session, self.tenant, adapter.connection_id, spec.model)
+            row = session.get(ConnectionRow, adapter.connection_id)
         override = version.mapping if version is not None else None
-        return compile_mapper(adapter, stream, override, keep_remote_data=keep_remote_data)
+        policy = parse_settings(row.settings if row is not None else None).field_errors
+        return compile_mapper(adapter, stream, override, keep_remote_data=keep_remote_data,
+                              field_errors=policy, warnings=warnings)  # fmt: skip
 
     def release_adapter(self, adapter: Adapter) -> None:
         """Close an adapter from ``adapter_for`` (and the HTTP client made for it)."""

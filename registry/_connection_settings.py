@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from canonical import ConfigurationError
+from mapping._lenient import FieldErrors
 
 __all__ = ["ConnectionSettings", "parse_settings"]
 
@@ -23,6 +24,10 @@ class ConnectionSettings(BaseModel):
     remote_data_days: int | None = Field(default=None, ge=1, le=36_500)
     """Drop kept raw objects older than this many days (None: keep them while the record
     lives). Only the raw object goes: the canonical record stays."""
+    field_errors: FieldErrors = "lenient"
+    """A vendor value the canonical model refuses in an optional field (a free-text phone):
+    ``lenient`` leaves the field out, keeps the raw record (``remote_data``) and counts the
+    record in the run (``warned``); ``strict`` refuses the record, failing the run."""
 
 
 def parse_settings(values: Mapping[str, Any] | None) -> ConnectionSettings:
@@ -33,5 +38,6 @@ def parse_settings(values: Mapping[str, Any] | None) -> ConnectionSettings:
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigurationError(
             f"invalid connection setting {where}: {first['msg']}",
-            hint="settings are keep_remote_data (true/false) and remote_data_days (1-36500)",
+            hint="settings are keep_remote_data (true/false), remote_data_days (1-36500) "
+            "and field_errors (lenient/strict)",
         ) from None

@@ -19,7 +19,7 @@ from canonical import CanonicalModel, NotFoundInRegistry, Source
 from registry._tables import MappingStatus, MappingVersionRow, utcnow
 
 if TYPE_CHECKING:
-    from mapping import AnyMapping, MappingOverride
+    from mapping import AnyMapping, FieldErrors, FieldWarning, MappingOverride
 
 __all__ = [
     "RecordMapper",
@@ -43,16 +43,24 @@ def parse_override(text: str) -> MappingOverride:
 
 
 def compile_mapper(
-    adapter: Adapter, stream: str, override_text: str | None, *, keep_remote_data: bool
+    adapter: Adapter,
+    stream: str,
+    override_text: str | None,
+    *,
+    keep_remote_data: bool,
+    field_errors: FieldErrors = "strict",
+    warnings: list[FieldWarning] | None = None,
 ) -> RecordMapper:
-    """Compile the active mapping of ``stream`` into a record -> canonical object function."""
+    """Compile the active mapping of ``stream`` into a record -> canonical object function
+    (``field_errors`` and ``warnings``: see ``CompiledMapping.apply``)."""
     base: AnyMapping = adapter.default_mapping(stream)
     if override_text:
         base = base.with_overrides(parse_override(override_text))
     adapter.use_mapping(stream, base)
     compiled = base.compile()
     source = Source(adapter=adapter.key, connection_id=adapter.connection_id)
-    mapper: RecordMapper = partial(compiled.apply, source=source, keep_remote_data=keep_remote_data)
+    mapper: RecordMapper = partial(compiled.apply, source=source, keep_remote_data=keep_remote_data,
+                                   field_errors=field_errors, warnings=warnings)  # fmt: skip
     return mapper
 
 

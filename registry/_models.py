@@ -109,6 +109,9 @@ class SyncRun(_View):
     """Records whose stored content changed (new, updated or tombstoned)."""
     deleted: int
     """Records tombstoned: deletions read, or reconciled after a full listing."""
+    warned: int = 0
+    """Records kept without a field the canonical model refused (``field_errors=lenient``;
+    their raw vendor objects are kept in ``remote_data``)."""
     full: bool
     error: str | None
 
@@ -125,6 +128,7 @@ class SyncRun(_View):
             records=row.records,
             changed=row.changed,
             deleted=row.deleted,
+            warned=row.warned,
             full=row.full,
             error=row.error,
         )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from adapters import Adapter
 from canonical import CanonicalModel
@@ -15,6 +16,9 @@ from registry._queries import find_state
 from registry._sync import CheckpointHook, SyncJob
 from registry._sync_store import SyncStore
 from registry._tables import ConnectionRow
+
+if TYPE_CHECKING:
+    from mapping import FieldWarning
 
 __all__ = ["SyncMixin"]
 
@@ -46,6 +50,9 @@ class SyncMixin(RegistryBase):
         transaction as its cursor; a run from no cursor is a full listing, and when it
         completes the records it did not see become tombstones. ``keep_remote_data``
         (default: the connection's setting) keeps each raw vendor object with its record.
+        Under the connection's ``field_errors`` policy (lenient by default) a record with an
+        optional field the canonical model refuses is kept without it (and with its raw
+        vendor object); the run counts such records (``SyncRun.warned``).
         ``run_id`` names the run: a run of that id that did not finish is continued from its
         checkpoint (a scheduled run resumed after a crash), one that succeeded yields nothing.
         """
@@ -53,8 +60,9 @@ class SyncMixin(RegistryBase):
         settings = parse_settings(row.settings)
         keep = settings.keep_remote_data if keep_remote_data is None else keep_remote_data
         adapter = self._adapter(row)
+        warnings: list[FieldWarning] = []
         try:
-            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep)
+            mapper = self.mapper_for(adapter, stream, keep_remote_data=keep, warnings=warnings)
             with self._tx() as session:
                 self._audit(session, "sync.start", row.name, stream=stream, full=full)
         except BaseException:
@@ -67,6 +75,7 @@ class SyncMixin(RegistryBase):
             stream=stream,
             adapter=adapter,
             mapper=mapper,
+            field_warnings=warnings,
             full=full,
             progress=progress,
             on_checkpoint=on_checkpoint,

@@ -17,11 +17,12 @@ outbox (``sync.failed``) in the transaction that records the failure.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -37,10 +38,15 @@ from registry._store import StoreWrite
 from registry._sync_store import SyncStore
 from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
 
+if TYPE_CHECKING:
+    from mapping import FieldWarning
+
 __all__ = ["CheckpointHook", "ProgressHook", "SyncInterrupted", "SyncJob"]
 
 CheckpointHook = Callable[[], dict[str, Any]]
 _MAX_ERROR = 2000
+_LOGGED_WARNINGS = 20  # per run: the count is on the run row
+_log = logging.getLogger("canonry.sync")
 _RESUMABLE = (
     RunStatus.RUNNING.value,
     RunStatus.INTERRUPTED.value,
@@ -67,6 +73,10 @@ class SyncJob:
     full: bool = False
     progress: ProgressHook | None = None
     on_checkpoint: CheckpointHook | None = None
+    field_warnings: list[FieldWarning] | None = None
+    """Where ``mapper`` puts the fields it left out (the lenient policy): counted per
+    record (``warned``), then cleared."""
+    warned: int = 0
     store: SyncStore | None = None
     """Where the records are kept (the record store); None only for measurements."""
     run_id: str = ""
@@ -123,7 +133,7 @@ class SyncJob:
                 )
             )
             return
-        self.pages, self.records = row.pages, row.records
+        self.pages, self.records, self.warned = row.pages, row.records, row.warned
         if self.store is not None:
             self.store.totals = StoreWrite(changed=row.changed, deleted=row.deleted)
         row.status, row.finished_at, row.error = RunStatus.RUNNING.value, None, None
@@ -189,7 +199,19 @@ class SyncJob:
             wait([pending])
 
     def _map(self, record: dict[str, Any]) -> CanonicalModel:
-        return map_record(self.mapper, record)
+        mapped = map_record(self.mapper, record)
+        if self.field_warnings:
+            self._warned(record, self.field_warnings)
+        return mapped
+
+    def _warned(self, record: dict[str, Any], found: list[FieldWarning]) -> None:
+        self.warned += 1
+        if self.warned <= _LOGGED_WARNINGS:  # field names only: values are vendor data
+            fields = ", ".join(sorted({w.field for w in found}))
+            _log.warning("sync %s/%s: record %r kept without %s (the canonical model refused "
+                         "the value; the raw record is kept)", self.connection_id, self.stream,
+                         record.get("id"), fields)  # fmt: skip
+        found.clear()
 
     def _state_update(self) -> sa.Update:
         table = SyncStateRow.__table__  # type: ignore[attr-defined]
@@ -234,7 +256,8 @@ class SyncJob:
                     self.store.complete(session.connection())
                     values.update(snapshot=None, snapshot_seq=None)
             session.execute(self._state_update().values(**values))
-            _update_run(session, self.run_id, pages=self.pages, records=self.records)
+            _update_run(session, self.run_id, pages=self.pages, records=self.records,
+                        warned=self.warned)  # fmt: skip
             self._count_changes(session)
             if final:
                 _close_run(session, self.run_id, RunStatus.SUCCEEDED, None)

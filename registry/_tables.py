@@ -129,6 +129,8 @@ class SyncRunRow(SQLModel, table=True):
     """Records whose stored canonical content changed (new, updated or tombstoned)."""
     deleted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """Records this run tombstoned (deletions read, or reconciled after a full listing)."""
+    warned: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Records kept without a field the canonical model refused (``field_errors``)."""
     full: bool = False
     error: str | None = Field(default=None, sa_type=sa.Text)
 

@@ -27,6 +27,13 @@ _KEEP_REMOTE = typer.Option(
 _REMOTE_DAYS = typer.Option(
     None, "--remote-data-days", min=0, help="Drop raw objects older than N days (0: never)."
 )
+_FIELD_ERRORS = typer.Option(
+    None,
+    "--field-errors",
+    help="A value the canonical model refuses in an optional field: lenient (the default: "
+    "keep the record without it, and its raw object) or strict (refuse the record).",
+    show_default=False,
+)
 
 
 def _summary(conn: Connection) -> dict[str, Any]:
@@ -147,16 +154,20 @@ def update_command(
     ),
     keep_remote_data: bool | None = _KEEP_REMOTE,
     remote_data_days: int | None = _REMOTE_DAYS,
+    field_errors: str | None = _FIELD_ERRORS,
     as_json: bool = _JSON,
 ) -> None:
     """Rename a connection, replace its config (validated again), change its status, or
-    what the replica keeps of it (raw vendor objects and for how long)."""
+    what the replica keeps of it (raw vendor objects and for how long, records with a
+    refused field)."""
     values = read_config(config, config_file) if config or config_file else None
     settings: dict[str, Any] = {}
     if keep_remote_data is not None:
         settings["keep_remote_data"] = keep_remote_data
     if remote_data_days is not None:
         settings["remote_data_days"] = remote_data_days or None
+    if field_errors is not None:
+        settings["field_errors"] = field_errors
     with open_registry(ctx) as registry:
         conn = registry.update_connection(
             name, name=rename, config=values, status=status, settings=settings or None

@@ -82,6 +82,7 @@ def print_summary(run: object, elapsed: float, out: Path | None, sink: JsonlSink
         "records": f"{run.records:,}",
         "changed in the store": f"{run.changed:,}",
         "deleted (tombstones)": f"{run.deleted:,}",
+        "kept without a refused field": f"{run.warned:,}",
         "seconds": f"{elapsed:.1f}",
         "records/s": f"{run.records / max(elapsed, 1e-6):,.0f}",
         "out": _out_text(out, sink),

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from canonical import (
     ConfigurationError,
     Customer,
+    MappingError,
     NotFoundInRegistry,
     Source,
     ValidationFailed,
+    canonical_id,
 )
 from registry import Registry, RunStatus
 from registry._store import write_records
@@ -276,3 +278,24 @@ def test_remote_data_is_kept_only_when_the_connection_asks_and_expires(
     assert aged.name == "raw kept"  # only the raw object went
     with pytest.raises(ConfigurationError, match="remote_data_days"):
         reg.update_connection(shop, settings={"remote_data_days": 0})
+
+
+def test_a_refused_optional_field_keeps_the_record_unless_the_connection_is_strict(
+    reg: Registry, shop: str, vendor: Vendor
+) -> None:
+    """``field_errors``: lenient (the default) keeps the record without the value the
+    canonical model refuses, with its raw object, and counts it; strict fails the run."""
+    vendor.upsert("c005", email="call me maybe")  # vendor-valid free text, not an email
+    assert sync(reg, shop) == 25
+    kept = reg.record("customers", canonical_id("customer", shop, "c005"),
+                      include_remote_data=True)  # fmt: skip
+    assert isinstance(kept, Customer)
+    assert kept.email is None
+    assert kept.remote_data is not None
+    assert kept.remote_data["email"] == "call me maybe"
+    run = reg.sync_runs(shop, limit=1)[0]
+    assert (run.status, run.warned) == (RunStatus.SUCCEEDED, 1)
+    reg.update_connection("shop", settings={"field_errors": "strict"})
+    with pytest.raises(MappingError, match="not a valid email"):
+        sync(reg, shop, full=True)
+    assert reg.sync_runs(shop, limit=1)[0].status is RunStatus.FAILED

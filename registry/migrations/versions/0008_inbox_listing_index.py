@@ -1,4 +1,5 @@
-"""The inbox's listing index: a tenant's newest items first, without sorting its inbox.
+"""The inbox's listing index: a tenant's newest items first, without sorting its inbox;
+sync runs count the records kept without a refused field (``warned``).
 
 Revision ID: 0008
 Revises: 0007
@@ -7,6 +8,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
@@ -21,7 +23,11 @@ def upgrade() -> None:
         "canonry_webhook_inbox",
         ["tenant", "received_at", "id"],
     )
+    with op.batch_alter_table("sync_runs") as table:
+        table.add_column(sa.Column("warned", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sync_runs") as table:
+        table.drop_column("warned")
     op.drop_index("ix_canonry_webhook_inbox_tenant_received", table_name="canonry_webhook_inbox")
