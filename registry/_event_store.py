@@ -11,7 +11,8 @@ Rules (the one place they live):
   the version of the event's ``occurred_at`` unless the vendor stamps an ``updated_at``: a
   sync that read the object later wins; a late, older event never overwrites it.
 - A deletion event without an object tombstones the stored record it names (nothing to do
-  when the replica never had it).
+  when the replica never had it); so do the ids an event removed besides its own object
+  (``WebhookEvent.deleted_remote_ids``: the records a HubSpot merge merged away).
 - A stale event (a newer one about the same object was already applied) stores only itself.
 """
 
@@ -44,6 +45,7 @@ class ReplicaWrite:
     event: Event
     stream: str | None
     stale: bool = False
+    deleted_remote_ids: tuple[str, ...] = ()
 
 
 def store_event(conn: Connection, write: ReplicaWrite, *, tenant: str, now: datetime) -> StoreWrite:
@@ -65,6 +67,11 @@ def store_event(conn: Connection, write: ReplicaWrite, *, tenant: str, now: date
         gone = _tombstones(conn, tenant, connection_id, event.object_type,
                            [event.object_remote_id], event.occurred_at)  # fmt: skip
         total.add(put(gone, stream))
+    model = event.data.object_type if event.data is not None else event.object_type
+    if write.deleted_remote_ids and model is not None:
+        merged = _tombstones(conn, tenant, connection_id, model, write.deleted_remote_ids,
+                             event.occurred_at)  # fmt: skip
+        total.add(put(merged, stream))
     return total
 
 

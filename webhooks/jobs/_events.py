@@ -19,10 +19,10 @@ from canonical import CanonryError, Event, MappingError, PluginError, Source
 from webhooks._inbox import InboxItem
 from webhooks.jobs._context import ConnectionContext
 
-__all__ = ["Fetch", "build_event", "fetch_record", "read_event"]
+__all__ = ["Fetch", "build_event", "deleted_remote_ids", "fetch_record", "read_event"]
 
-Fetch = Callable[[InboxItem, str], "dict[str, Any] | None"]
-"""Fetch the current vendor record of an item's object (run as a retried DBOS step)."""
+Fetch = Callable[[InboxItem, str, str], "dict[str, Any] | None"]
+"""Fetch the current vendor record ``(item, stream, remote id)`` (a retried DBOS step)."""
 
 _REPLAY_HINT = "fix the adapter, then `canonry webhooks replay ID`"
 
@@ -35,11 +35,14 @@ def _adapter_failed(item: InboxItem, hook: str, exc: Exception) -> PluginError:
     )
 
 
-def fetch_record(context: ConnectionContext, item: InboxItem, stream: str) -> dict[str, Any] | None:
-    """The current record of the item's object (None: the vendor no longer has it)."""
+def fetch_record(
+    context: ConnectionContext, item: InboxItem, stream: str, remote_id: str
+) -> dict[str, Any] | None:
+    """The current record ``remote_id`` (the item's object, or the survivor the adapter
+    named) of ``stream`` (None: the vendor no longer has it)."""
     adapter = context.adapter(item.tenant, item.connection_id)
     try:
-        found = adapter.fetch_record(stream, item.object_id or "")
+        found = adapter.fetch_record(stream, remote_id)
     except CanonryError:
         raise
     except Exception as exc:
@@ -88,7 +91,7 @@ def build_event(context: ConnectionContext, item: InboxItem, fetch: Fetch) -> Ev
     read = read_event(context.adapter(item.tenant, item.connection_id), item)
     record = read.record
     if read.fetch and read.stream is not None:
-        record = fetch(item, read.stream)
+        record = fetch(item, read.stream, read.remote_id or item.object_id or "")
     data = _data(context, item, read, record)
     if data is not None and read.type.value.endswith(".deleted"):
         data = data.model_copy(update={"remote_was_deleted": True})
@@ -103,3 +106,9 @@ def build_event(context: ConnectionContext, item: InboxItem, fetch: Fetch) -> Ev
         object_remote_id=item.object_id if concerns else None,
         data=data,
     )
+
+
+def deleted_remote_ids(context: ConnectionContext, item: InboxItem) -> tuple[str, ...]:
+    """The ids the event removed besides its own object (a merge's merged-away records),
+    read again from the stored body (no vendor call) when the outcome is recorded."""
+    return read_event(context.adapter(item.tenant, item.connection_id), item).deleted_remote_ids

@@ -28,7 +28,7 @@ from webhooks.handlers import Handler
 from webhooks.jobs._bulkhead import VendorBusy
 from webhooks.jobs._context import ConnectionContext
 from webhooks.jobs._database import JobInterrupted, is_transient, with_database
-from webhooks.jobs._events import build_event, fetch_record
+from webhooks.jobs._events import build_event, deleted_remote_ids, fetch_record
 from webhooks.jobs._gate import Loaded, Outcome, Retry, record_outcome, schedule_run
 from webhooks.jobs._log import READ_STEP, describe, log_attempt, log_outcome
 from webhooks.jobs._metrics import job_metrics
@@ -134,11 +134,11 @@ class Job:
         return "retrying" if written else "superseded"
 
     # reading the event -------------------------------------------------------------
-    def _fetch(self, item: InboxItem, stream: str) -> dict[str, Any] | None:
+    def _fetch(self, item: InboxItem, stream: str, remote_id: str) -> dict[str, Any] | None:
         context = connection_context(self.runtime)
         vendor = vendor_of(self.runtime, item)
         with self.runtime.bulkhead.enter(f"connection {item.connection_id}", f"vendor {vendor}"):
-            return fetch_record(context, item, stream)
+            return fetch_record(context, item, stream, remote_id)
 
     def _read(self, progress: Progress) -> Event | str:
         context = connection_context(self.runtime)
@@ -225,12 +225,18 @@ class Job:
         health.succeeded(self.item.connection_id, vendor_of(self.runtime, self.item))
         keep = progress if (self.replay or progress.errors or self.item.progress) else None
         stale = self.loaded.stale and not self.replay
-        replica = ReplicaWrite(event, self._stream_of(event), stale=self.loaded.stale)
+        replica = self._replica(event)
         if progress.given_up:
             error = progress.error_summary()
             return self._finish(Outcome(InboxStatus.DEAD, error, result.calls, keep, replica))
         status = InboxStatus.STALE if stale else InboxStatus.DONE
         return self._finish(Outcome(status, None, result.calls, keep, replica))
+
+    def _replica(self, event: Event) -> ReplicaWrite:
+        """What the outcome writes to the record store (``registry._event_store``)."""
+        context = connection_context(self.runtime)
+        return ReplicaWrite(event, self._stream_of(event), stale=self.loaded.stale,
+                            deleted_remote_ids=deleted_remote_ids(context, self.item))  # fmt: skip
 
     def _stream_of(self, event: Event) -> str | None:
         """The adapter stream whose records are the event's object (None: none such)."""

@@ -87,3 +87,35 @@ def test_contact_events_fetch_the_current_contact_and_deletions_do_not(
     assert (deleted.object_type, deleted.object_remote_id) == ("customer", contact["id"])
     reads = [r for r in fake.requests if "batch/read" in r.path]
     assert len(reads) == 1
+
+
+def test_a_merge_stores_the_survivor_and_tombstones_the_merged_away_contact(
+    jobs_env: JobsEnv, fake: HubSpotFake
+) -> None:
+    connection = jobs_env.registry.add_connection(
+        "crm", "hubspot", {"base_url": fake.url}, {"access_token": TOKEN, "client_secret": "s"}
+    )
+    survivor = fake.create("contacts", {"email": "ada@example.com", "firstname": "Ada"})
+    merged = fake.create("contacts", {"email": "ada.l@example.com", "firstname": "A."})
+    jobs_env.launch(HandlerRegistry())
+    ms = int(time.time() * 1000)
+    common = {"portalId": 62515, "subscriptionId": 7}
+    both = _deliver(jobs_env, connection.id, [
+        {**common, "eventId": 10 + n, "objectId": int(c["id"]),
+         "subscriptionType": "contact.creation", "occurredAt": ms + n}
+        for n, c in enumerate((survivor, merged))
+    ])  # fmt: skip
+    assert set(jobs_env.wait(both).values()) == {"done"}
+    assert jobs_env.registry.count_records("customers") == 2
+    cursor = jobs_env.registry.records("customers").next_cursor
+    [item] = _deliver(jobs_env, connection.id, [{
+        **common, "eventId": 20, "objectId": int(survivor["id"]),
+        "subscriptionType": "contact.merge", "occurredAt": ms + 5000,
+        "primaryObjectId": int(survivor["id"]), "mergedObjectIds": [int(merged["id"])],
+    }])  # fmt: skip
+    assert jobs_env.wait([item]) == {item: "done"}
+    changes = {c.remote_id: c for c in jobs_env.registry.records("customers", cursor=cursor)}
+    assert changes[merged["id"]].remote_was_deleted is True
+    assert jobs_env.registry.count_records("customers") == 1
+    [left] = list(jobs_env.registry.records("customers"))
+    assert left.remote_id == survivor["id"]
