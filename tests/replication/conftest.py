@@ -1,0 +1,49 @@
+"""Fixtures for the replication kit's runs: one loopback server and HTTP client per session,
+fakes with a fixed clock (the same seed replays the same run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from adapters.stripe import StripeAdapter
+from plugins.fakes import STRIPE_API_KEY, LoopbackHTTPServer, StripeFake
+
+START = 1_800_000_000
+"""The fakes' clock at the start of every run (seconds since the epoch)."""
+
+
+@pytest.fixture(scope="session")
+def loopback() -> Iterator[LoopbackHTTPServer]:
+    with LoopbackHTTPServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def stripe_fake(loopback: LoopbackHTTPServer) -> StripeFake:
+    """A fresh Stripe account on the session's server, its clock fixed."""
+    fake = StripeFake().start(loopback)
+    fake.clock = START
+    return fake
+
+
+def stripe_factory(
+    fake: StripeFake, http: httpx.Client, cls: type[StripeAdapter] = StripeAdapter
+) -> Callable[[], StripeAdapter]:
+    """Adapters that read the fake's clock (as the real one reads Stripe's time)."""
+
+    def make() -> StripeAdapter:
+        config = {"api_base": fake.url, "page_size": 3}
+        return cls(
+            config, {"api_key": STRIPE_API_KEY}, http=http, clock=lambda: fake.clock,
+            connection_id="conn_kit",
+        )  # fmt: skip
+
+    return make
