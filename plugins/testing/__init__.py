@@ -38,8 +38,11 @@ from plugins.testing._stripe_scenarios import (
     StripeDeletes,
     StripeEqualTimestamps,
     StripeEventExpiry,
+    StripeEverything,
     StripeInserts,
     StripeMutator,
+    StripeOldVersions,
+    StripeRateLimited,
     StripeUpdates,
 )
 from plugins.testing._verdict import ReplicationReport, VendorState
@@ -58,8 +61,11 @@ __all__ = [
     "StripeDeletes",
     "StripeEqualTimestamps",
     "StripeEventExpiry",
+    "StripeEverything",
     "StripeInserts",
     "StripeMutator",
+    "StripeOldVersions",
+    "StripeRateLimited",
     "StripeUpdates",
     "VendorState",
     "assert_no_secret_in",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from adapters import Cursor
 from plugins.fakes import StripeFake
+from plugins.fakes._stripe_versions import PINNED, PRE_BASIL
 from plugins.testing._scenario import Mutator
 from plugins.testing._verdict import VendorState
 
@@ -24,8 +25,11 @@ __all__ = [
     "StripeDeletes",
     "StripeEqualTimestamps",
     "StripeEventExpiry",
+    "StripeEverything",
     "StripeInserts",
     "StripeMutator",
+    "StripeOldVersions",
+    "StripeRateLimited",
     "StripeUpdates",
 ]
 
@@ -194,6 +198,55 @@ class StripeEventExpiry(StripeMutator):
         self.fake.expire_events(self.fake.clock - self.retention_days * _DAY)
 
 
+class StripeOldVersions(StripeMutator):
+    """Half the changes happen while the account's default API version is an old one
+    (before Basil), so their events render the object in the old shape."""
+
+    def move(self, rng: random.Random) -> None:
+        self.fake.api_version = rng.choice((PINNED, PRE_BASIL))
+        super().move(rng)
+        self.fake.api_version = PINNED
+
+
+class StripeRateLimited(StripeMutator):
+    """Requests answered 429 (with and without ``Retry-After``) between pages. The
+    adapter must not really sleep here: give it a no-op ``sleep``."""
+
+    def between_pages(self, page: int, rng: random.Random) -> None:
+        super().between_pages(page, rng)
+        _rate_limit(self.fake, rng)
+
+
+class StripeEverything(StripeEventExpiry, StripeOldVersions):
+    """Every move at once: ties on some seeds, old-version events, deleted resume points,
+    rate limits, and event expiry on some syncs."""
+
+    def seed(self, rng: random.Random) -> None:
+        self.fake.tick = rng.choice((0, 1))
+        super().seed(rng)
+
+    def between_pages(self, page: int, rng: random.Random) -> None:
+        super().between_pages(page, rng)
+        _rate_limit(self.fake, rng)
+
+    def between_syncs(self, rng: random.Random) -> None:
+        StripeMutator.between_syncs(self, rng)
+        if rng.random() < 0.3:
+            self.expire(rng)
+
+    def before_resume(self, cursor: Cursor | None, rng: random.Random) -> None:
+        choice = rng.random()
+        if choice < 0.4:
+            _delete_resume_point(self, cursor)
+        elif choice < 0.6:
+            super().before_resume(cursor, rng)
+
+
+def _rate_limit(fake: StripeFake, rng: random.Random) -> None:
+    if rng.random() < 0.5:
+        fake.rate_limit_next(rng.randint(1, 2), retry_after=rng.choice((None, 1.0)))
+
+
 def _delete_resume_point(mutator: StripeMutator, cursor: Cursor | None) -> None:
     after = (cursor or {}).get("after") if (cursor or {}).get("mode") == "full" else None
     if not isinstance(after, str) or after not in mutator._ids():
@@ -218,5 +271,8 @@ STRIPE_SCENARIOS: tuple[type[StripeMutator], ...] = (
     StripeEqualTimestamps,
     StripeDeletedCursor,
     StripeEventExpiry,
+    StripeOldVersions,
+    StripeRateLimited,
+    StripeEverything,
 )
 """Every Stripe scenario, for parametrised tests."""

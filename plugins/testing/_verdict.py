@@ -8,8 +8,9 @@ replica, so both sides are canonical objects. Four kinds of failure, each listed
 - **stale**: the replica holds another version than the vendor's last (the fields that
   differ, replica value -> vendor value).
 - **missed deletion**: the vendor deleted (or never had) a record the replica holds live.
-- **incomplete invoice**: an ``Invoice`` whose lines are fewer than the vendor's, or whose
-  line amounts do not sum to its subtotal.
+- **incomplete invoice**: an ``Invoice`` whose lines are fewer than the vendor's, whose
+  line amounts do not sum to its subtotal, or (when it states its tax) whose subtotal less
+  discount plus tax is not its total.
 """
 
 from __future__ import annotations
@@ -147,13 +148,12 @@ def _incomplete(got: Invoice, want: Invoice) -> str | None:
     total = sum((line.amount.amount for line in got.lines), Decimal(0))
     if total != got.subtotal.amount:
         return f"lines sum to {total}, subtotal is {got.subtotal.amount}"
-    if got.total is None:
-        return None
-    zero = Decimal(0)
-    discount, tax = (m.amount if m is not None else zero for m in (got.discount, got.tax))
-    if got.subtotal.amount - discount + tax != got.total.amount:
+    if got.total is None or got.tax is None:
+        return None  # the vendor states no tax: the total cannot be checked
+    discount = got.discount.amount if got.discount is not None else Decimal(0)
+    if got.subtotal.amount - discount + got.tax.amount != got.total.amount:
         return (
-            f"subtotal {got.subtotal.amount} - discount {discount} + tax {tax} "
+            f"subtotal {got.subtotal.amount} - discount {discount} + tax {got.tax.amount} "
             f"is not the total {got.total.amount}"
         )
     return None

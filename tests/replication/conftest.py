@@ -37,13 +37,14 @@ def stripe_fake(loopback: LoopbackHTTPServer) -> StripeFake:
 def stripe_factory(
     fake: StripeFake, http: httpx.Client, cls: type[StripeAdapter] = StripeAdapter
 ) -> Callable[[], StripeAdapter]:
-    """Adapters that read the fake's clock (as the real one reads Stripe's time)."""
+    """Adapters that read the fake's clock (as the real one reads Stripe's time) and do
+    not really sleep when told to retry."""
 
     def make() -> StripeAdapter:
         config = {"api_base": fake.url, "page_size": 3}
         return cls(
             config, {"api_key": STRIPE_API_KEY}, http=http, clock=lambda: fake.clock,
-            connection_id="conn_kit",
+            sleep=lambda _seconds: None, connection_id="conn_kit",
         )  # fmt: skip
 
     return make

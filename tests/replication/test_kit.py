@@ -13,16 +13,18 @@ import pytest
 from adapters import Page
 from adapters.stripe import StripeAdapter
 from canonical import Customer, Source
-from plugins.fakes import LoopbackHTTPServer, StripeFake
+from plugins.fakes import STRIPE_API_KEY, LoopbackHTTPServer, StripeFake
 from plugins.testing import (
     ContractViolation,
     Mutator,
     Replica,
+    ReplicationReport,
     StripeMutator,
     VendorState,
     check_replication,
     run_scenario,
 )
+from plugins.testing._verdict import compare
 from tests.plugins.memory_adapter import GOOD_KEY, MemoryAdapter
 from tests.replication import broken
 from tests.replication.conftest import stripe_factory, stripe_fake
@@ -176,3 +178,20 @@ def test_an_adapter_instance_is_reused_and_a_full_sync_adapter_passes() -> None:
     assert report.ok, report.diff()
     assert report.live == 5
     assert report.syncs >= 4
+
+
+def test_an_invoice_whose_totals_disagree_is_named(loopback: LoopbackHTTPServer) -> None:
+    fake = stripe_fake(loopback)
+    payer = fake.create_customer()["id"]
+    invoice = fake.create_invoice(payer, lines=2, amount=500, tax=50)
+    mutator = StripeMutator(fake, "invoices")
+    adapter = StripeAdapter({"api_base": fake.url}, {"api_key": STRIPE_API_KEY})
+    replica = Replica(adapter, "invoices")
+    vendor = mutator.state("invoices")
+    wrong = {**vendor.live[invoice["id"]], "total": 1050}  # 1000 + 100 tax is 1100
+    replica.apply(Page([wrong], None))
+    report = compare(replica, vendor, ReplicationReport("invoices", "hand-made", 0))
+    assert report.incomplete == {
+        invoice["id"]: "subtotal 10.00 - discount 0.00 + tax 1.00 is not the total 10.50"
+    }
+    assert report.stale[invoice["id"]] == ["total.amount: '10.50' -> '11.00'"]
