@@ -4,12 +4,13 @@ A scenario is a ``Mutator``: an object with hooks the runner calls while it sync
 stream of an adapter against a fake vendor. ``run_scenario`` drives, from one seed:
 
 1. ``mutator.seed(rng)``: the vendor's data before the first sync.
-2. A full sync (``read(stream, None)``), interrupted after a random page and resumed on a
-   fresh adapter from that page's cursor (``mutator.before_resume`` runs in between), with
+2. A full sync (``read(stream, None)``), interrupted after one of its first three pages
+   (drawn from the seed; when it has that many) and resumed on a fresh adapter from that
+   page's cursor (``mutator.before_resume`` runs in between), with
    ``mutator.between_pages`` after every page.
 3. ``incremental_syncs`` times: ``mutator.between_syncs(rng)``, then an incremental sync
-   from the saved cursor (interrupted and resumed on every other seed or so), with
-   ``between_pages`` after every page.
+   from the saved cursor (interrupted after page 1 or 2 and resumed, for two seeds in
+   three), with ``between_pages`` after every page.
 4. ``mutator.settle()`` (the vendor stops changing and catches up, e.g. a search index),
    then one last quiet sync.
 
