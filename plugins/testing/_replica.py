@@ -5,10 +5,11 @@ The replication kit applies every page an adapter yields to a ``Replica`` exactl
 checks is what a user's store would hold:
 
 - Records are the adapter's *mapped canonical objects* (its default mapping), keyed by
-  ``remote_id``; a record mapping to ``remote_was_deleted=True`` is a tombstone.
+  ``remote_id``; a record mapping to ``remote_was_deleted=True`` is a tombstone. Of the
+  same id twice in one page, the last wins.
 - A record whose content is unchanged is not rewritten (it keeps its change number).
-- A write older than the stored one (``updated_at`` earlier, when both have one) changes
-  nothing: the replica never goes back in time.
+- A write older than the stored one changes nothing: the replica never goes back in time.
+  A record's version is its ``updated_at``, else the time it was written (``clock``).
 - Every real change takes the next change number (``seq``).
 - A listing that began at cursor None, or at a page marked ``Page.snapshot_start``, is a
   snapshot; it survives an interrupted run (a resumed run continues it) and, when the
@@ -18,7 +19,9 @@ checks is what a user's store would hold:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters import Adapter, Page
@@ -30,10 +33,12 @@ __all__ = ["Entry", "Replica"]
 
 @dataclass
 class Entry:
-    """One replicated record: its canonical object, and the change number of its last write."""
+    """One replicated record: its canonical object, the change number of its last write,
+    and its version (``updated_at``, else when it was written)."""
 
     obj: CanonicalModel
     seq: int
+    version_at: datetime
 
     @property
     def deleted(self) -> bool:
@@ -46,6 +51,10 @@ class _Snapshot:
     seen: set[str] = field(default_factory=set)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def content(obj: CanonicalModel) -> dict[str, Any]:
     """What the store compares: the canonical object as JSON, raw vendor data left out."""
     return obj.model_dump(mode="json", exclude={"remote_data"})
@@ -54,8 +63,10 @@ def content(obj: CanonicalModel) -> dict[str, Any]:
 class Replica:
     """The store's view of one stream of one connection, in memory."""
 
-    def __init__(self, adapter: Adapter, stream: str) -> None:
-        self.stream = stream
+    def __init__(
+        self, adapter: Adapter, stream: str, *, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self.stream, self.clock = stream, clock
         self.compiled = adapter.default_mapping(stream).compile()
         self.source = Source(adapter=adapter.key, connection_id=adapter.connection_id)
         self.records: dict[str, Entry] = {}
@@ -72,8 +83,12 @@ class Replica:
     def apply(self, page: Page) -> None:
         if page.snapshot_start:
             self._snapshot = _Snapshot(self.seq)
-        for record in page.records:
-            self.write(self.map(record))
+        self.write_page([self.map(record) for record in page.records])
+
+    def write_page(self, objects: list[CanonicalModel]) -> None:
+        """One page's objects: of duplicate ids the last wins (as one store write)."""
+        for obj in {obj.remote_id: obj for obj in objects}.values():
+            self.write(obj)
 
     def complete(self) -> None:
         """The stream is exhausted: reconcile the snapshot in progress, if any."""
@@ -85,7 +100,7 @@ class Replica:
                 continue
             self.seq += 1
             gone = entry.obj.model_copy(update={"remote_was_deleted": True})
-            self.records[remote_id] = Entry(gone, self.seq)
+            self.records[remote_id] = Entry(gone, self.seq, entry.version_at)
             self.tombstoned_by_reconcile.add(remote_id)
 
     # the store's rules --------------------------------------------------------------------
@@ -102,11 +117,11 @@ class Replica:
         remote_id = obj.remote_id
         if self._snapshot is not None:
             self._snapshot.seen.add(remote_id)
-        old = self.records.get(remote_id)
-        if old is not None and (_older(obj, old.obj) or content(obj) == content(old.obj)):
+        old, version = self.records.get(remote_id), obj.updated_at or self.clock()
+        if old is not None and (version < old.version_at or content(obj) == content(old.obj)):
             return
         self.seq += 1
-        self.records[remote_id] = Entry(obj, self.seq)
+        self.records[remote_id] = Entry(obj, self.seq, version)
         self.tombstoned_by_reconcile.discard(remote_id)
 
     # reading ------------------------------------------------------------------------------
@@ -115,11 +130,3 @@ class Replica:
 
     def tombstones(self) -> set[str]:
         return {i for i, e in self.records.items() if e.deleted}
-
-
-def _older(new: CanonicalModel, old: CanonicalModel) -> bool:
-    return (
-        new.updated_at is not None
-        and old.updated_at is not None
-        and new.updated_at < old.updated_at
-    )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from adapters import Adapter, Cursor, Page
@@ -81,12 +82,14 @@ def run_scenario(
     *,
     seed: int,
     incremental_syncs: int = 2,
+    clock: Callable[[], datetime] | None = None,
 ) -> ReplicationReport:
     """Run one scenario from one seed; the report says what the replica got wrong (if
     anything). ``adapter``: an instance, or a factory called for every run (a fresh
-    adapter per run, as after a restart; the runner closes what it made)."""
+    adapter per run, as after a restart; the runner closes what it made). ``clock``: when
+    the replica writes (a record's version when it has no ``updated_at``; default: now)."""
     rng = random.Random(seed)  # noqa: S311 (replayable test data, no secret)
-    runner = _Runner(adapter, stream, mutator, rng)
+    runner = _Runner(adapter, stream, mutator, rng, clock)
     mutator.seed(rng)
     cursor = runner.sync(None, interrupt_after=rng.randint(1, 3))
     for _ in range(incremental_syncs):
@@ -106,23 +109,29 @@ def check_replication(
     *,
     seed: int,
     incremental_syncs: int = 2,
+    clock: Callable[[], datetime] | None = None,
 ) -> ReplicationReport:
     """``run_scenario``, raising ``ContractViolation`` with the diff unless the replica
     equals the vendor's final state."""
     return run_scenario(
-        adapter, stream, mutator, seed=seed, incremental_syncs=incremental_syncs
+        adapter, stream, mutator, seed=seed, incremental_syncs=incremental_syncs, clock=clock
     ).check()
 
 
 class _Runner:
     def __init__(
-        self, adapter: AdapterSource, stream: str, mutator: Mutator, rng: random.Random
+        self,
+        adapter: AdapterSource,
+        stream: str,
+        mutator: Mutator,
+        rng: random.Random,
+        clock: Callable[[], datetime] | None,
     ) -> None:
         self.source, self.stream, self.mutator, self.rng = adapter, stream, mutator, rng
         self.runs = 0
         self.notes: list[str] = []
         with self._adapter() as first:
-            self.replica = Replica(first, stream)
+            self.replica = Replica(first, stream, **({"clock": clock} if clock else {}))
 
     def sync(
         self, cursor: Cursor | None, *, interrupt_after: int | None, quiet: bool = False
