@@ -53,6 +53,8 @@ class ReplicationReport:
     missed_deletions: list[str] = field(default_factory=list)
     incomplete: dict[str, str] = field(default_factory=dict)
     deletions_seen: int = 0
+    reconciled: int = 0
+    """Tombstones that a completed full listing made (records it no longer showed)."""
     notes: list[str] = field(default_factory=list)
     """The adapter's last ``Page.notes`` (fallbacks it took), for the diff."""
 
@@ -64,7 +66,7 @@ class ReplicationReport:
         return (
             f"{self.scenario} on {self.stream!r} (seed {self.seed}, {self.syncs} syncs): "
             f"{self.live} live, {self.tombstones} tombstones ({self.deletions_seen} of the "
-            f"vendor's deletions); {len(self.lost)} lost, "
+            f"vendor's deletions, {self.reconciled} by reconciliation); {len(self.lost)} lost, "
             f"{len(self.stale)} stale, {len(self.missed_deletions)} missed deletions, "
             f"{len(self.incomplete)} incomplete invoices"
         )
@@ -110,6 +112,7 @@ def compare(replica: Replica, vendor: VendorState, report: ReplicationReport) ->
                 report.incomplete[remote_id] = problem
     report.missed_deletions = sorted(set(live) - set(vendor.live))
     report.deletions_seen = len(vendor.deleted & replica.tombstones())
+    report.reconciled = len(replica.tombstoned_by_reconcile & replica.tombstones())
     return report
 
 

@@ -195,3 +195,12 @@ def test_an_invoice_whose_totals_disagree_is_named(loopback: LoopbackHTTPServer)
         invoice["id"]: "subtotal 10.00 - discount 0.00 + tax 1.00 is not the total 10.50"
     }
     assert report.stale[invoice["id"]] == ["total.amount: '10.50' -> '11.00'"]
+
+
+def test_deletions_behind_expired_events_are_found_by_reconciliation(
+    loopback: LoopbackHTTPServer, http: httpx.Client
+) -> None:
+    fake = stripe_fake(loopback)
+    mutator = _Quiet(fake, "customers", "delete", expire=True)
+    report = check_replication(stripe_factory(fake, http), "customers", mutator, seed=7)
+    assert report.deletions_seen == report.reconciled == len(fake.deleted_customers) > 0
