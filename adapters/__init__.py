@@ -4,7 +4,9 @@
 mappings, the webhook declaration ``webhook_support`` and hooks ``verify_webhook``,
 ``parse_webhook``, ``webhook_event``, ``fetch_record``). The toolkit serves adapters built
 on plain httpx: ``VendorHTTPClient`` (retries with tenacity, ``Retry-After``, rate
-limiting, canonical errors) and the ``paginate_*`` generators.
+limiting, canonical errors) and the ``paginate_*`` generators. ``vendor_base_url`` decides
+where a connection's secrets may be sent (the vendor's own hosts, or the operator's
+``CANONRY_VENDOR_BASE_URLS``); ``VendorHosts`` marks a config field the registry checks.
 """
 
 from adapters._contract import (
@@ -16,6 +18,14 @@ from adapters._contract import (
     Page,
     StreamSpec,
     WebhookEvent,
+)
+from adapters._hosts import (
+    VENDOR_BASE_URLS_ENV,
+    VendorHostRefused,
+    VendorHosts,
+    allowed_base_urls,
+    check_vendor_base_urls,
+    vendor_base_url,
 )
 from adapters._http import (
     DEFAULT_REQUEST_ID_HEADERS,
@@ -50,6 +60,7 @@ __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
     "DEFAULT_STATUS_ACTIONS",
     "IDEMPOTENT_METHODS",
+    "VENDOR_BASE_URLS_ENV",
     "Adapter",
     "Capability",
     "CheckResult",
@@ -60,12 +71,16 @@ __all__ = [
     "RetryPolicy",
     "StreamSpec",
     "VendorHTTPClient",
+    "VendorHostRefused",
+    "VendorHosts",
     "WebhookEvent",
     "WebhookEventDraft",
     "WebhookRequest",
     "WebhookSplitter",
     "WebhookSupport",
     "WebhookVerifier",
+    "allowed_base_urls",
+    "check_vendor_base_urls",
     "decode_json",
     "describe_request",
     "error_from_response",
@@ -75,4 +90,5 @@ __all__ = [
     "paginate_link",
     "paginate_offset",
     "parse_retry_after",
+    "vendor_base_url",
 ]

@@ -42,6 +42,12 @@ class WebhookEvent:
     """The raw vendor record the event carries, if any."""
     fetch: bool = False
     """The event carries only the object's id: fetch its current record (``stream``)."""
+    remote_id: str | None = None
+    """The vendor id whose record is fetched, when it is not the event's object id (the
+    survivor of a HubSpot merge); None: the event's object id."""
+    deleted_remote_ids: tuple[str, ...] = ()
+    """Vendor ids of ``object_type`` records the event removed besides its own object (the
+    records merged away by a HubSpot merge): each is a deletion (tombstone) of ``stream``."""
 
     def __post_init__(self) -> None:
         if self.object_type is not None and self.object_type not in CANONICAL_OBJECTS:
@@ -49,8 +55,13 @@ class WebhookEvent:
                 f"WebhookEvent.object_type must be one of {CANONICAL_OBJECTS} or None, "
                 f"not {self.object_type!r}"
             )
-        if (self.record is not None or self.fetch) and self.stream is None:
-            raise ValueError("a WebhookEvent with a record (or fetch=True) must name its stream")
+        if (self.record is not None or self.fetch or self.deleted_remote_ids) and (
+            self.stream is None
+        ):
+            raise ValueError(
+                "a WebhookEvent with a record, fetch=True or deleted_remote_ids must name "
+                "its stream"
+            )
 
     @classmethod
     def generic(cls, event_type: str) -> WebhookEvent:

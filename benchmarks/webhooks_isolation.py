@@ -123,6 +123,7 @@ def isolation(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="canonry-bench-iso-") as tmp, _hanging_api() as hang:
         url = f"sqlite:///{tmp}/canonry.db"
         os.environ["CANONRY_KEY_FILE"] = f"{tmp}/keys.json"
+        os.environ["CANONRY_VENDOR_BASE_URLS"] = "http://127.0.0.1:*"  # the loopback APIs
         engine, healthy = database(url, Path(tmp) / "keys.json")
         failing = {"beside a hanging API": _add_hubspot(url, "hang", hang),
                    "beside a refusing API": _add_hubspot(url, "down", _closed_port())}  # fmt: skip

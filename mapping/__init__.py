@@ -5,6 +5,7 @@ invoice = mapping.compile().apply(record, source=Source(adapter="stripe", connec
 """
 
 from mapping._compile import CompiledMapping
+from mapping._lenient import FIELD_ERRORS, FieldErrors, FieldWarning
 from mapping._model import Mapping
 from mapping._overrides import AnyMapping, LayeredMapping, MappingOverride
 from mapping._paths import SourcePath, parse_path
@@ -22,11 +23,14 @@ from mapping._registry import (
 from mapping._rules import CustomFieldsOptions, LinesMapping, Rule, TransformStep
 
 __all__ = [
+    "FIELD_ERRORS",
     "AnyMapping",
     "Apply",
     "CompiledMapping",
     "Context",
     "CustomFieldsOptions",
+    "FieldErrors",
+    "FieldWarning",
     "LayeredMapping",
     "LinesMapping",
     "Mapping",

@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from canonical import CanonicalModel, MappingError, Source
+from canonical import CanonicalModel, ConfigurationError, MappingError, Source
 from mapping._catchall import catchall_builder
+from mapping._lenient import (
+    FIELD_ERRORS,
+    FieldErrors,
+    FieldWarning,
+    drop_refused_fields,
+    warning_for,
+)
 from mapping._loading import short_repr
 from mapping._paths import parse_path
 from mapping._registry import Context
@@ -25,6 +32,8 @@ if TYPE_CHECKING:
     from mapping._model import Mapping
 
 __all__ = ["CompiledMapping"]
+
+_MAX_LENIENT_PASSES = 8
 
 Origins = dict[tuple[str, ...], tuple[str, str | None]]
 """Target segments -> (rule name, source path), to explain validation failures."""
@@ -53,9 +62,24 @@ class CompiledMapping:
         self._validate = self.model.model_validate
 
     def apply(
-        self, record: dict[str, Any], *, source: Source, keep_remote_data: bool = False
+        self,
+        record: dict[str, Any],
+        *,
+        source: Source,
+        keep_remote_data: bool = False,
+        field_errors: FieldErrors = "strict",
+        warnings: list[FieldWarning] | None = None,
     ) -> CanonicalModel:
-        """Map one vendor record; ``MappingError`` naming the rule, path and value on failure."""
+        """Map one vendor record; ``MappingError`` naming the rule, path and value on failure.
+
+        ``field_errors="lenient"``: an optional field the canonical model refuses is left
+        out instead (see ``mapping._lenient``), a ``FieldWarning`` per field is appended to
+        ``warnings``, and the raw record is kept as ``remote_data``."""
+        if field_errors not in FIELD_ERRORS:
+            raise ConfigurationError(
+                f"field_errors must be 'lenient' or 'strict', not {field_errors!r}",
+                hint="set the connection's field_errors policy to lenient or strict",
+            )
         if not isinstance(record, dict):
             raise MappingError(
                 f"mapping {self.mapping.name!r} needs a vendor record as a dict, "
@@ -69,7 +93,37 @@ class CompiledMapping:
         try:
             return self._validate(data)
         except ValidationError as exc:
-            raise self._explain(exc) from exc
+            if field_errors == "strict":
+                raise self._explain(exc) from exc
+            return self._leniently(data, record, exc, warnings)
+
+    def _leniently(
+        self,
+        data: dict[str, Any],
+        record: dict[str, Any],
+        exc: ValidationError,
+        warnings: list[FieldWarning] | None,
+    ) -> CanonicalModel:
+        """Validate again without each refused optional field, until valid (or refused)."""
+        found: list[FieldWarning] = []
+        for _ in range(_MAX_LENIENT_PASSES):
+            drops = drop_refused_fields(self.model, data, exc)
+            if drops is None:
+                break
+            found.extend(
+                warning_for(where, reason, self._origins, self._lines_source)
+                for where, reason in drops
+            )
+            data["remote_data"] = record  # the refused values stay with the object
+            try:
+                result = self._validate(data)
+            except ValidationError as again:
+                exc = again
+                continue
+            if warnings is not None:
+                warnings.extend(found)
+            return result
+        raise self._explain(exc) from exc
 
     def apply_many(
         self,
@@ -77,10 +131,18 @@ class CompiledMapping:
         *,
         source: Source,
         keep_remote_data: bool = False,
+        field_errors: FieldErrors = "strict",
+        warnings: list[FieldWarning] | None = None,
     ) -> Iterator[CanonicalModel]:
         """Map records one by one, lazily; the first failure raises."""
         for record in records:
-            yield self.apply(record, source=source, keep_remote_data=keep_remote_data)
+            yield self.apply(
+                record,
+                source=source,
+                keep_remote_data=keep_remote_data,
+                field_errors=field_errors,
+                warnings=warnings,
+            )
 
     def _compile_lines(self, lines: LinesMapping) -> Build:
         get_items = parse_path(lines.source).getter()

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import SecretStr
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from adapters import Adapter
 from canonical import ConfigurationError, NotFoundInRegistry
 from registry._base import new_id
 from registry._connection_settings import parse_settings
@@ -31,7 +32,7 @@ from registry._queries import (
 )
 from registry._registry_records import RecordsMixin
 from registry._tables import AuditRow, ConnectionRow, ConnectionStatus, MappingStatus, utcnow
-from registry._validation import validate_config, validate_credentials
+from registry._validation import custom_base_urls, validate_config, validate_credentials
 from vault import CredentialRef
 
 __all__ = ["Registry"]
@@ -91,6 +92,7 @@ class Registry(RecordsMixin):
                 ensure_tenant(session, self.tenant)
                 session.add(row)
                 self._audit(session, "connection.add", name, adapter=adapter, id=row.id)
+                self._audit_base_urls(session, cls, row)
         except BaseException:
             if payload is not None:
                 self.credential_store.delete(self.tenant, row.id)
@@ -127,7 +129,8 @@ class Registry(RecordsMixin):
                 row.name = name
                 changed.append("name")
             if config is not None:
-                row.config = validate_config(self.catalog.get(row.adapter), config)
+                cls = self.catalog.get(row.adapter)
+                row.config = validate_config(cls, config)
                 changed.append("config")
             if status is not None:
                 row.status = _status(status).value
@@ -138,6 +141,8 @@ class Registry(RecordsMixin):
             row.updated_at = utcnow()
             session.add(row)
             self._audit(session, "connection.update", row.name, changed=changed)
+            if config is not None:
+                self._audit_base_urls(session, cls, row)
         return Connection.from_row(row)
 
     def remove_connection(self, name_or_id: str) -> Connection:
@@ -270,6 +275,11 @@ class Registry(RecordsMixin):
         )
         with self._tx() as session:
             return [AuditEntry.from_row(r) for r in session.exec(query).all()]
+
+    def _audit_base_urls(self, session: Session, cls: type[Adapter], row: ConnectionRow) -> None:
+        """An audit entry per vendor base URL the operator allowed instead of the vendor's."""
+        for name, url in custom_base_urls(cls, row.config).items():
+            self._audit(session, "connection.custom_base_url", row.name, field=name, url=url)
 
     def record_audit(self, action: str, target: str, **details: Any) -> None:
         """Write an audit entry for an admin action done outside the Registry's methods."""

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from registry._api_keys import ApiKeys
-from registry._base import RegistryBase
 from registry._records import Record, RecordPage, RecordStore
+from registry._registry_sync import SyncMixin
 
 __all__ = ["RecordsMixin"]
 
 
-class RecordsMixin(RegistryBase):
+class RecordsMixin(SyncMixin):
     """``records`` / ``record`` / ``count_records`` read the tenant's canonical replica."""
 
     @property

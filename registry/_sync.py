@@ -24,22 +24,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from adapters import Adapter, Cursor
-from canonical import CanonicalModel, ConflictError, MappingError
+from canonical import CanonicalModel, ConflictError
 from registry._models import SyncProgress
 from registry._outbox import SYNC_FAILED, add_event
+from registry._preview import ProgressHook, map_record
 from registry._queries import find_state
 from registry._store import StoreWrite
 from registry._sync_store import SyncStore
 from registry._tables import RunStatus, SyncRunRow, SyncStateRow, utcnow
 
-__all__ = ["CheckpointHook", "ProgressHook", "SyncInterrupted", "SyncJob", "map_record", "preview"]
+__all__ = ["CheckpointHook", "ProgressHook", "SyncInterrupted", "SyncJob"]
 
-ProgressHook = Callable[[SyncProgress], None]
 CheckpointHook = Callable[[], dict[str, Any]]
 _MAX_ERROR = 2000
 _RESUMABLE = (
@@ -280,43 +279,6 @@ class SyncJob:
             connection_id=self.connection_id,
             data=data,
         )
-
-
-def map_record(
-    mapper: Callable[[dict[str, Any]], CanonicalModel], record: dict[str, Any]
-) -> CanonicalModel:
-    """One vendor record through the connection's mapping; invalid output is a MappingError."""
-    try:
-        return mapper(record)
-    except MappingError:
-        raise
-    except ValidationError as exc:
-        remote = record.get("id")
-        raise MappingError(
-            f"record {remote!r} does not map to a valid canonical object: "
-            f"{exc.error_count()} validation error(s)",
-            rule=".".join(map(str, exc.errors()[0]["loc"])) if exc.errors() else None,
-            hint="fix the connection's mapping override, then run the sync again",
-        ) from exc
-
-
-def preview(
-    adapter: Adapter,
-    stream: str,
-    cursor: Cursor | None,
-    mapper: Callable[[dict[str, Any]], CanonicalModel],
-    progress: ProgressHook | None = None,
-) -> Iterator[CanonicalModel]:
-    """Read and map from ``cursor`` like a run, saving nothing (``canonry sync --dry-run``)."""
-    pages = records = 0
-    for page in adapter.read(stream, cursor):
-        objects = [map_record(mapper, record) for record in page.records]
-        yield from objects
-        pages, records = pages + 1, records + len(objects)
-        if progress is not None:
-            progress(SyncProgress("dry-run", pages, records, done=page.cursor is None))
-        if page.cursor is None:
-            return
 
 
 def _update_run(session: Session, run_id: str, **values: Any) -> None:

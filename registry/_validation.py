@@ -1,4 +1,9 @@
-"""Validate connection config and credentials against an adapter's models, never echoing values."""
+"""Validate connection config and credentials against an adapter's models, never echoing values.
+
+A config's vendor base URLs (fields marked ``adapters.VendorHosts``) must be the vendor's own
+hosts or allowed by the operator's ``CANONRY_VENDOR_BASE_URLS``; ``custom_base_urls`` names
+the others, for the audit log.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from adapters import Adapter
+from adapters import Adapter, check_vendor_base_urls
 from canonical import ValidationFailed
 
-__all__ = ["credentials_model_for", "validate_config", "validate_credentials"]
+__all__ = ["credentials_model_for", "custom_base_urls", "validate_config", "validate_credentials"]
 
 
 def _failure(what: str, adapter: type[Adapter], exc: ValidationError) -> ValidationFailed:
@@ -23,14 +28,25 @@ def _failure(what: str, adapter: type[Adapter], exc: ValidationError) -> Validat
     )
 
 
-def validate_config(adapter: type[Adapter], config: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The config as the adapter's ``config_model`` accepts it, as JSON-ready data."""
+def _config_model(adapter: type[Adapter], config: Mapping[str, Any] | None) -> BaseModel:
     try:
-        model = adapter.config_model.model_validate(dict(config or {}))
+        return adapter.config_model.model_validate(dict(config or {}))
     except ValidationError as exc:
         raise _failure("config", adapter, exc) from None
+
+
+def validate_config(adapter: type[Adapter], config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The config as the adapter's ``config_model`` accepts it, as JSON-ready data; a vendor
+    base URL the operator has not allowed is a ``VendorHostRefused``."""
+    model = _config_model(adapter, config)
+    check_vendor_base_urls(model)
     data: dict[str, Any] = model.model_dump(mode="json")
     return data
+
+
+def custom_base_urls(adapter: type[Adapter], config: Mapping[str, Any] | None) -> dict[str, str]:
+    """The config's vendor base URLs that are not the adapter's defaults (field -> URL)."""
+    return check_vendor_base_urls(_config_model(adapter, config))
 
 
 def _plain(value: object) -> object:

@@ -70,6 +70,17 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+LOOPBACK_VENDOR_URLS = "http://127.0.0.1:*"
+"""What the tests allow as vendor base URLs: the loopback fakes, through the operator's
+setting (``CANONRY_VENDOR_BASE_URLS``) as any deployment would; tests of the refusal unset it."""
+
+
+@pytest.fixture(autouse=True)
+def _vendor_base_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set in ``os.environ``: subprocesses built from it (the CLI, serve, workers) inherit it."""
+    monkeypatch.setenv("CANONRY_VENDOR_BASE_URLS", LOOPBACK_VENDOR_URLS)
+
+
 @pytest.fixture(autouse=True)
 def _logging_as_it_was() -> Iterator[None]:
     """In-process ``canonry serve``/``worker`` calls configure the process's logging (root

@@ -12,6 +12,8 @@ Conventions for README authors (follow them when you add a block):
   cleared, so the defaults apply (``sqlite:///canonry.db`` in that folder, ``canonry.keys``
   beside it); what one block leaves (database, files, connections) the next one sees. Pick
   names that do not clash with earlier blocks (a second ``connections add shop`` fails).
+  A shell block's top-level ``export NAME=value`` lines stay in effect for the blocks after
+  it (servers included), as in the user's terminal.
 - Shell blocks run with ``bash -euo pipefail``: every command must succeed. Python blocks run
   as ``python -`` scripts; the example plugin (``examples/canonry-acme``) is importable, as
   after ``pip install -e examples/canonry-acme``. Each block must finish within 180 s.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -173,6 +176,16 @@ def _command(session: Session, block: Block) -> list[str]:
     return ["bash", "-euo", "pipefail", "-c", code]
 
 
+def _exports(session: Session, block: Block) -> None:
+    """Keep what the block's top-level ``export NAME=value ...`` lines set, for later blocks."""
+    for line in session.text(block).splitlines():
+        if line.startswith("export "):
+            for word in shlex.split(line, comments=True)[1:]:
+                name, sep, value = word.partition("=")
+                assert sep, f"{block.where}: write `export NAME=value`, got {word!r}"
+                session.env[name] = value
+
+
 def _run(session: Session, block: Block) -> None:
     if block.mark == "background":
         _background(session, block)
@@ -186,6 +199,8 @@ def _run(session: Session, block: Block) -> None:
         f"{block.where} exited with {done.returncode}\n--- block\n{block.code}"
         f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
     )
+    if block.lang != "python":
+        _exports(session, block)
 
 
 def test_blocks_are_found_and_every_skip_says_why() -> None:

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
         InboxItemRef,
         InboxRow,
         InboxStatus,
+        InboxSummary,
         NewInboxItem,
         get_item,
         get_item_any_tenant,
         insert_items,
         list_items,
+        list_summaries,
     )
     from webhooks._metrics import METRICS_REGISTRY, EndpointMetrics, endpoint_metrics
     from webhooks._samples import TestDelivery, build_test_delivery
@@ -48,6 +50,7 @@ __all__ = [
     "InboxItemRef",
     "InboxRow",
     "InboxStatus",
+    "InboxSummary",
     "InboxWriter",
     "NewInboxItem",
     "Scheme",
@@ -62,6 +65,7 @@ __all__ = [
     "get_item_any_tenant",
     "insert_items",
     "list_items",
+    "list_summaries",
     "on",
     "status_for",
 ]
@@ -83,6 +87,8 @@ _HOMES = {
     "get_item_any_tenant": "webhooks._inbox",
     "insert_items": "webhooks._inbox",
     "list_items": "webhooks._inbox",
+    "list_summaries": "webhooks._inbox",
+    "InboxSummary": "webhooks._inbox",
     "METRICS_REGISTRY": "webhooks._metrics",
     "EndpointMetrics": "webhooks._metrics",
     "endpoint_metrics": "webhooks._metrics",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -27,11 +27,13 @@ __all__ = [
     "InboxItemRef",
     "InboxRow",
     "InboxStatus",
+    "InboxSummary",
     "NewInboxItem",
     "get_item",
     "get_item_any_tenant",
     "insert_items",
     "list_items",
+    "list_summaries",
 ]
 
 INBOX_TABLE = "canonry_webhook_inbox"
@@ -66,6 +68,7 @@ class InboxRow(SQLModel, table=True):
             "connection_id", "vendor_event_id", name="uq_canonry_webhook_inbox_event"
         ),
         sa.Index("ix_canonry_webhook_inbox_tenant_status", "tenant", "status", "received_at"),
+        sa.Index("ix_canonry_webhook_inbox_tenant_received", "tenant", "received_at", "id"),
         sa.Index(  # "is an older event about this object unfinished?" (unfinished rows only)
             "ix_canonry_webhook_inbox_unfinished_object",
             "connection_id",
@@ -285,6 +288,22 @@ def get_item_any_tenant(conn: sa.Connection, item_id: str) -> InboxItem | None:
     return InboxItem.from_mapping(row) if row is not None else None
 
 
+def _newest(
+    columns: Sequence[Any],
+    tenant: str,
+    status: InboxStatus | str | None,
+    limit: int,
+    connection_id: str | None,
+) -> sa.Select[Any]:
+    """Newest first, in the order of the listing index (tenant, received_at, id)."""
+    query = sa.select(*columns).where(INBOX.c.tenant == tenant)
+    if status is not None:
+        query = query.where(INBOX.c.status == InboxStatus(status).value)
+    if connection_id is not None:
+        query = query.where(INBOX.c.connection_id == connection_id)
+    return query.order_by(INBOX.c.received_at.desc(), INBOX.c.id.desc()).limit(limit)
+
+
 def list_items(
     conn: sa.Connection,
     tenant: str,
@@ -293,11 +312,54 @@ def list_items(
     *,
     connection_id: str | None = None,
 ) -> list[InboxItem]:
-    """The tenant's newest inbox items, optionally only those with ``status``."""
-    query = sa.select(INBOX).where(INBOX.c.tenant == tenant)
-    if status is not None:
-        query = query.where(INBOX.c.status == InboxStatus(status).value)
-    if connection_id is not None:
-        query = query.where(INBOX.c.connection_id == connection_id)
-    query = query.order_by(INBOX.c.received_at.desc(), INBOX.c.id).limit(limit)
+    """The tenant's newest inbox items (bodies included), optionally only ``status``."""
+    query = _newest([INBOX], tenant, status, limit, connection_id)
     return [InboxItem.from_mapping(r) for r in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    """An inbox row for listings: everything but the body, headers and job progress."""
+
+    id: str
+    connection_id: str
+    adapter: str
+    vendor_event_id: str
+    vendor_event_type: str
+    object_type: str
+    object_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    status: InboxStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+    @property
+    def retrying(self) -> bool:
+        """Waiting for a scheduled retry (shown as ``retrying``)."""
+        return self.status is InboxStatus.RECEIVED and self.next_attempt_at is not None
+
+
+_SUMMARY = [INBOX.c[f.name] for f in fields(InboxSummary)]
+
+
+def list_summaries(
+    conn: sa.Connection,
+    tenant: str,
+    status: InboxStatus | str | None = None,
+    limit: int = 50,
+    *,
+    connection_id: str | None = None,
+) -> list[InboxSummary]:
+    """``list_items`` without reading a body: what a listing shows, from the index."""
+    query = _newest(_SUMMARY, tenant, status, limit, connection_id)
+    found: list[InboxSummary] = []
+    for row in conn.execute(query).mappings():
+        values = dict(row)
+        for name in ("occurred_at", "received_at", "next_attempt_at"):
+            if values[name] is not None:
+                values[name] = _as_utc(values[name])
+        values["status"] = InboxStatus(values["status"])
+        found.append(InboxSummary(**values))
+    return found

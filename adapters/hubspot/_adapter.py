@@ -101,6 +101,7 @@ class HubSpotAdapter(Adapter):
                 limiter=self._limiter,
                 search_limiter=self._search_limiter,
                 sleep=self._sleep,
+                connection_id=self.connection_id,
             )
         return self._client
 
@@ -139,8 +140,9 @@ class HubSpotAdapter(Adapter):
     def webhook_event(
         self, *, event_type: str, object_type: str, object_id: str | None, payload: Any
     ) -> WebhookEvent:
-        """HubSpot events carry only the object's id: fetch it (deletions excepted)."""
-        return hubspot_webhook_event(event_type, object_type, object_id)
+        """HubSpot events carry only the object's id: fetch it (deletions excepted; a merge
+        also names the ids it merged away)."""
+        return hubspot_webhook_event(event_type, object_type, object_id, payload)
 
     def fetch_record(self, stream: str, record_id: str) -> dict[str, Any] | None:
         """The object's current record with the properties the active mapping reads."""

@@ -21,8 +21,11 @@ from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
 from pydantic import SecretStr
 from urllib3.util.retry import Retry
 
+from adapters._hosts import vendor_base_url
 from adapters._http import RateLimiter, RetryPolicy
-from adapters.hubspot._config import HubSpotConfig
+from adapters.hubspot._associations import read_all_associations
+from adapters.hubspot._batch import read_all_objects
+from adapters.hubspot._config import HUBSPOT_BASE_URL, HUBSPOT_HOSTS, HubSpotConfig
 from adapters.hubspot._errors import translate_api_exception
 from canonical import AdapterError, VendorConnectionError
 
@@ -43,15 +46,23 @@ class HubSpotClient:
         search_limiter: RateLimiter,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        connection_id: str = "local",
     ) -> None:
         self.config = config or HubSpotConfig()
+        base = vendor_base_url(  # again here: the stored config may have been edited
+            HUBSPOT_BASE_URL,
+            self.config.base_url,
+            vendor_hosts=HUBSPOT_HOSTS.hosts,
+            connection_id=connection_id,
+            field="base_url",
+        )
         self.retry = retry or RetryPolicy(max_attempts=self.config.max_attempts)
         self.limiter = limiter
         self.search_limiter = search_limiter
         self._sleep = sleep
         sdk = hubspot.Client.create(
             access_token=access_token.get_secret_value(),
-            host=self.config.base_url.rstrip("/"),
+            host=base,
             retry=Retry(total=0, raise_on_status=False),  # retries happen here, observably
         )
         self._objects = sdk.crm.objects  # built once: each attribute access makes a pool
@@ -97,14 +108,12 @@ class HubSpotClient:
     def batch_read(
         self, object_type: str, ids: list[str], properties: list[str]
     ) -> list[dict[str, Any]]:
-        """``POST /crm/v3/objects/{type}/batch/read`` (100 ids per call)."""
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(ids), 100):
-            body = {
-                "inputs": [{"id": i} for i in ids[start : start + 100]],
-                "properties": properties,
-            }
-            answer = self._call(
+        """``POST /crm/v3/objects/{type}/batch/read`` (100 ids per call): the objects that
+        exist, in ``ids`` order (a 207's other failures asked again, see ``_batch``)."""
+
+        def fetch(chunk: list[str]) -> dict[str, Any]:
+            body = {"inputs": [{"id": i} for i in chunk], "properties": properties}
+            return self._call(
                 f"reading {object_type}",
                 self.limiter,
                 self._batch.read,
@@ -112,27 +121,37 @@ class HubSpotClient:
                 batch_read_input_simple_public_object_id=body,
                 archived=False,
             )
-            found.extend(answer.get("results") or [])
-        return found
+
+        return read_all_objects(
+            fetch,
+            ids,
+            what=object_type,
+            max_attempts=self.retry.max_attempts,
+            pause=lambda n: self._sleep(self.retry.wait(n)),
+        )
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> dict[str, list[str]]:
-        """``POST /crm/v4/associations/{from}/{to}/batch/read``: id -> associated ids."""
-        linked: dict[str, list[str]] = {}
-        for start in range(0, len(ids), 1000):
-            body = {"inputs": [{"id": i} for i in ids[start : start + 1000]]}
-            answer = self._call(
-                f"reading {from_type}->{to_type} associations",
+        """``POST /crm/v4/associations/{from}/{to}/batch/read``: id -> every associated id
+        (each object's own paging followed; 207 errors asked again, see ``_associations``)."""
+        action = f"reading {from_type}->{to_type} associations"
+
+        def fetch(inputs: list[dict[str, str]]) -> dict[str, Any]:
+            return self._call(
+                action,
                 self.limiter,
                 self._associations.get_page,
                 from_type,
                 to_type,
-                batch_input_public_fetch_associations_batch_request=body,
+                batch_input_public_fetch_associations_batch_request={"inputs": inputs},
             )
-            for row in answer.get("results") or []:
-                source = str((row.get("from") or {}).get("id"))
-                targets = [str(t.get("toObjectId")) for t in row.get("to") or []]
-                linked[source] = targets
-        return linked
+
+        return read_all_associations(
+            fetch,
+            ids,
+            what=f"{from_type}->{to_type}",
+            max_attempts=self.retry.max_attempts,
+            pause=lambda n: self._sleep(self.retry.wait(n)),
+        )
 
     # one call, limited and retried ------------------------------------------------------
     def _call(

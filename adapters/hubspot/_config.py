@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["SEARCH_CAP", "HubSpotConfig", "HubSpotCredentials"]
+from adapters._hosts import VendorHosts
+
+__all__ = ["HUBSPOT_BASE_URL", "HUBSPOT_HOSTS", "SEARCH_CAP", "HubSpotConfig", "HubSpotCredentials"]
+
+HUBSPOT_BASE_URL = "https://api.hubapi.com"
+HUBSPOT_HOSTS = VendorHosts("api.hubapi.com")
+"""Where the token may go without an operator's ``CANONRY_VENDOR_BASE_URLS`` (the one
+server of HubSpot's public API specs)."""
 
 SEARCH_CAP = 10_000
 """HubSpot's CRM search answers at most this many results per query (paging past it is a 400)."""
@@ -15,8 +24,10 @@ class HubSpotConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_url: str = Field(
-        default="https://api.hubapi.com", description="API host (a loopback fake in tests)"
+    base_url: Annotated[str, HUBSPOT_HOSTS] = Field(
+        default=HUBSPOT_BASE_URL,
+        description="API host; another than api.hubapi.com only if the operator allows it "
+        "in CANONRY_VENDOR_BASE_URLS (a loopback fake in tests)",
     )
     page_size: int = Field(default=100, ge=1, le=200, description="records per search page")
     properties: dict[str, list[str]] = Field(
@@ -41,6 +52,13 @@ class HubSpotConfig(BaseModel):
         default=False,
         description="also accept webhooks signed only with HubSpot's v1/v2 signatures (legacy "
         "apps); they carry no timestamp, so a captured delivery can be replayed",
+    )
+    search_lookback_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="each incremental run re-reads this far before the newest change seen, "
+        "for writes HubSpot's search index made searchable late (duplicates are dropped)",
     )
     archived_lookback_seconds: int = Field(
         default=300, ge=0, le=86_400, description="overlap when re-reading archived records"

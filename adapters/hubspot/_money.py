@@ -3,7 +3,8 @@
 HubSpot stores amounts as decimal strings in major units (``"20.00"``, ``"3000"`` for
 JPY), unlike Stripe's integer minor units, so ``minor_units`` does not apply. The
 currency comes from a path on the record (a line item's own currency), else a path on the
-root record (the invoice's ``hs_currency``). Registered when ``adapters.hubspot`` loads.
+root record (the invoice's ``hs_currency``). A cleared amount (HubSpot answers ``""``)
+maps to None. Registered when ``adapters.hubspot`` loads.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def hubspot_amount(args: dict[str, Any]) -> Apply:
     options = check_args(_Args, args)
     own, root = parse_path(options.currency).getter(), parse_path(options.root_currency).getter()
 
-    def apply(value: Any, ctx: Context) -> dict[str, Any]:
+    def apply(value: Any, ctx: Context) -> dict[str, Any] | None:
+        if isinstance(value, str) and not value.strip():
+            return None  # HubSpot's cleared amount
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation:

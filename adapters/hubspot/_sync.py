@@ -8,7 +8,8 @@ by id) come out with ``archived: true`` and map to ``remote_was_deleted``.
 
 Cursor (JSON, interpreted only here)::
 
-    {"phase": "search" | "archived", "ts": <ms>, "ids": [...], "done": bool,
+    {"phase": "search" | "archived", "ts": <ms>, "recent": {<id>: <modified ms>},
+     "drain": [<ms>, <last id>] | None,
      "archived_after": <paging token or None>, "archived_mark": <ms>,
      "archived_recent": {<id>: <archivedAt ms>}}
 """
@@ -31,8 +32,8 @@ __all__ = ["HubSpotStreamReader"]
 _START: dict[str, Any] = {
     "phase": "search",
     "ts": 0,
-    "ids": [],
-    "done": False,
+    "recent": {},
+    "drain": None,
     "archived_after": None,
     "archived_mark": 0,
     "archived_recent": {},
@@ -47,13 +48,18 @@ class HubSpotStreamReader:
         self.stream = stream
         self.properties = properties
         self.lookback_ms = client.config.archived_lookback_seconds * 1000
+        self.search_lookback_ms = client.config.search_lookback_seconds * 1000
 
     def read(self, cursor: Cursor | None) -> Iterator[Page]:
         state = {**_START, **(cursor or {})}
         if state["phase"] == "search":
-            pos = Position(int(state["ts"]), list(state["ids"]), bool(state["done"]))
-            for records in SearchReader(self.client, self.stream, self.properties).pages(pos):
-                state.update(ts=pos.ts, ids=list(pos.ids), done=pos.done)
+            pos = _position(state)
+            reader = SearchReader(
+                self.client, self.stream, self.properties, self.search_lookback_ms
+            )
+            for records in reader.pages(pos):
+                drain = list(pos.drain) if pos.drain else None
+                state.update(ts=pos.ts, recent=dict(pos.recent), drain=drain)
                 yield Page(self._complete(records), dict(state))
             state.update(phase="archived", archived_after=None)
         elif state["phase"] != "archived":
@@ -96,6 +102,16 @@ class HubSpotStreamReader:
         if self.stream.object_type == "invoices":
             return attach_invoice_details(self.client, records)
         return records
+
+
+def _position(state: dict[str, Any]) -> Position:
+    """The search position of a cursor (a cursor of 1.0, with ``ids``, is read too)."""
+    ts = int(state["ts"])
+    recent = {str(i): int(ms) for i, ms in dict(state.get("recent") or {}).items()}
+    recent.update({str(i): ts for i in state.pop("ids", None) or []})
+    state.pop("done", None)
+    drain = state.get("drain")
+    return Position(ts, recent, (int(drain[0]), str(drain[1])) if drain else None)
 
 
 def _archived_ms(record: dict[str, Any]) -> int:

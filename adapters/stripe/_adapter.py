@@ -76,7 +76,11 @@ class StripeAdapter(Adapter):
         """The connection's SDK client, built on first use."""
         if self._client is None:
             self._client = StripeClient(
-                self.credentials.api_key, self.config, http=self.http, sleep=self._sleep
+                self.credentials.api_key,
+                self.config,
+                http=self.http,
+                sleep=self._sleep,
+                connection_id=self.connection_id,
             )
         return self._client
 

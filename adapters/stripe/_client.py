@@ -17,8 +17,9 @@ import stripe
 from pydantic import SecretStr
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from adapters._hosts import vendor_base_url
 from adapters._http import RetryPolicy
-from adapters.stripe._config import StripeConfig
+from adapters.stripe._config import STRIPE_API_BASE, STRIPE_HOSTS, StripeConfig
 from adapters.stripe._errors import translate_stripe_error
 from canonical import AdapterError, RateLimitError
 
@@ -47,8 +48,16 @@ class StripeClient:
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        connection_id: str = "local",
     ) -> None:
         self.config = config or StripeConfig()
+        base = vendor_base_url(  # again here: the stored config may have been edited
+            STRIPE_API_BASE,
+            self.config.api_base,
+            vendor_hosts=STRIPE_HOSTS.hosts,
+            connection_id=connection_id,
+            field="api_base",
+        )
         self.retry = retry or RetryPolicy(max_attempts=self.config.rate_limit_retries + 1)
         client = http if http is not None else httpx.Client()
         self._owned = client if http is None else None  # ours to close; an injected one is not
@@ -57,7 +66,7 @@ class StripeClient:
             api_key.get_secret_value(),
             stripe_account=self.config.account_id,
             stripe_version=self.config.api_version,
-            base_addresses={"api": self.config.api_base.rstrip("/")},
+            base_addresses={"api": base},
             max_network_retries=self.config.max_network_retries,
             http_client=http_client,
         )

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["STRIPE_API_VERSION", "StripeConfig", "StripeCredentials"]
+from adapters._hosts import VendorHosts
+
+__all__ = [
+    "STRIPE_API_BASE",
+    "STRIPE_API_VERSION",
+    "STRIPE_HOSTS",
+    "StripeConfig",
+    "StripeCredentials",
+]
+
+STRIPE_API_BASE = "https://api.stripe.com"
+STRIPE_HOSTS = VendorHosts("api.stripe.com")
+"""Where the key may go without an operator's ``CANONRY_VENDOR_BASE_URLS``: the API host
+(the spec's ``servers``; this adapter calls no files/connect endpoints)."""
 
 STRIPE_API_VERSION = "2026-10-28.endive"
 """The Stripe API version the default mappings were written for (sent as ``Stripe-Version``).
@@ -24,8 +39,10 @@ class StripeConfig(BaseModel):
         pattern=r"^acct_[A-Za-z0-9]+$",
         description="Connect account to act on (sent as the Stripe-Account header)",
     )
-    api_base: str = Field(
-        default="https://api.stripe.com", description="API base URL (a fake in tests)"
+    api_base: Annotated[str, STRIPE_HOSTS] = Field(
+        default=STRIPE_API_BASE,
+        description="API base URL; another than api.stripe.com only if the operator allows "
+        "it in CANONRY_VENDOR_BASE_URLS (a loopback fake in tests)",
     )
     api_version: str = Field(
         default=STRIPE_API_VERSION, description="Stripe-Version; change only with the mappings"

@@ -1,9 +1,11 @@
 """A loopback HubSpot CRM API: objects, search (with its 10,000 cap), batch read, associations.
 
 Speaks the v3 objects wire format (``{"id", "properties", "createdAt", "updatedAt",
-"archived"}``, property values as strings), ``paging.next.after`` on lists, CRM search with
-``filterGroups``/``sorts``/``after``/``total`` that refuses to page past ``search_cap``
-(HubSpot answers 400 there), v4 association batch reads, and scripted 429s with
+"archived"}``, property values as strings; a cleared property reads as ``""``),
+``paging.next.after`` on lists, CRM search with ``filterGroups``/``sorts``/``after``/
+``total`` on a lagging index with ties in arbitrary order that refuses to page past
+``search_cap`` (HubSpot answers 400 there; ``_hubspot_search``), v4 association batch reads
+paged per object with 207 multi-status errors (``_hubspot_assoc``), and scripted 429s with
 ``Retry-After``. Mutations between syncs (create / update / archive) are real.
 """
 
@@ -18,20 +20,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from plugins.fakes._http import LoopbackHTTPServer, RecordedRequest, Reply
+from plugins.fakes._hubspot_assoc import read_associations
+from plugins.fakes._hubspot_search import SearchIndex, modified_prop
 
 __all__ = ["TOKEN", "HubSpotFake", "iso"]
 
 TOKEN = "pat-na1-canonry-fake-token"  # noqa: S105 (the fake's own test token)
 Json = dict[str, Any]
-MODIFIED = {"contacts": "lastmodifieddate"}  # other object types use hs_lastmodifieddate
-_OPS: dict[str, Callable[[int, int], bool]] = {
-    "EQ": int.__eq__,
-    "NEQ": int.__ne__,
-    "GT": int.__gt__,
-    "GTE": int.__ge__,
-    "LT": int.__lt__,
-    "LTE": int.__le__,
-}
 
 
 def iso(ms: int) -> str:
@@ -40,18 +35,27 @@ def iso(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def modified_prop(object_type: str) -> str:
-    return MODIFIED.get(object_type, "hs_lastmodifieddate")
-
-
 class HubSpotFake:
     """An in-memory HubSpot portal behind a real HTTP server on 127.0.0.1."""
 
-    def __init__(self, *, token: str = TOKEN, search_cap: int = 10_000) -> None:
-        self.token, self.search_cap = token, search_cap
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        search_cap: int = 10_000,
+        association_page_size: int = 500,
+        index_lag: int = 0,
+        tie_seed: int | None = 0,
+    ) -> None:
+        """``index_lag``: later writes before a write is searchable; ``tie_seed``: the order
+        of search results tied on the sort property (None: by id); see ``_hubspot_search``."""
+        self.token = token
+        self.search_index = SearchIndex(lag=index_lag, tie_seed=tie_seed, cap=search_cap)
+        self.association_page_size = association_page_size
+        self.failing_associations: dict[str, int] = {}  # from-object id -> failures left
+        self.failing_reads: dict[str, int] = {}  # object id -> failed batch reads left
         self.now_ms = int(time.time() * 1000)
         self.objects: dict[str, dict[str, Json]] = {}
-        self.index: dict[str, list[tuple[int, int]]] = {}  # live records by (modified, id)
         self.links: dict[tuple[str, str], dict[str, list[str]]] = {}
         self.requests: list[RecordedRequest] = []
         self.failures: list[tuple[Callable[[RecordedRequest], bool], Reply]] = []
@@ -86,48 +90,75 @@ class HubSpotFake:
         self.now_ms = at if at is not None else self.now_ms + 1
         return self.now_ms
 
+    @property
+    def search_cap(self) -> int:
+        return self.search_index.cap
+
+    def flush_index(self) -> None:
+        """Make every write searchable now (the index has caught up)."""
+        with self._lock:
+            self.search_index.flush()
+
     def create(
-        self, object_type: str, properties: Json | None = None, *, at: int | None = None
+        self,
+        object_type: str,
+        properties: Json | None = None,
+        *,
+        at: int | None = None,
+        lag: int | None = None,
     ) -> Json:
-        """A new record; ``at`` pins its create/modify time (ms) to build timestamp ties."""
+        """A new record; ``at`` pins its create/modify time (ms) to build timestamp ties;
+        ``lag`` overrides the index lag for this write."""
         with self._lock:
             self._next_id += 1
             ms, object_id = self._tick(at), str(self._next_id)
             props = {"hs_object_id": object_id, "createdate": iso(ms), **(properties or {})}
             record = {"id": object_id, "properties": props, "createdAt": iso(ms), "archived": False}
             self.objects.setdefault(object_type, {})[object_id] = record
-            self._touch(object_type, record, ms)
+            self._touch(object_type, record, ms, lag)
             return record
 
     def update(
-        self, object_type: str, object_id: str, properties: Json, *, at: int | None = None
+        self,
+        object_type: str,
+        object_id: str,
+        properties: Json,
+        *,
+        at: int | None = None,
+        lag: int | None = None,
     ) -> Json:
         with self._lock:
             record = self.objects[object_type][object_id]
-            self._unindex(object_type, record)
-            record["properties"].update(properties)
-            self._touch(object_type, record, self._tick(at))
+            # HubSpot clears a property when it is set to "" (or null) and reads it back as ""
+            record["properties"].update({k: "" if v is None else v for k, v in properties.items()})
+            self._touch(object_type, record, self._tick(at), lag)
             return record
 
     def archive(self, object_type: str, object_id: str) -> None:
         with self._lock:
             record = self.objects[object_type][object_id]
-            self._unindex(object_type, record)
+            self.search_index.remove(object_type, object_id)
             record.update(archived=True, archivedAt=iso(self._tick(None)))
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
         with self._lock:
             self.links.setdefault((from_type, to_type), {}).setdefault(from_id, []).append(to_id)
 
-    def _touch(self, object_type: str, record: Json, ms: int) -> None:
+    def fail_reads(self, object_id: str, *, times: int = 1) -> None:
+        """The next ``times`` batch reads of ``object_id`` answer it in a 207's errors."""
+        with self._lock:
+            self.failing_reads[object_id] = times
+
+    def fail_associations(self, object_id: str, *, times: int = 1) -> None:
+        """The next ``times`` association reads of ``object_id`` answer it in a 207's errors."""
+        with self._lock:
+            self.failing_associations[object_id] = times
+
+    def _touch(self, object_type: str, record: Json, ms: int, lag: int | None) -> None:
         record["updatedAt"] = iso(ms)
         record["properties"][modified_prop(object_type)] = iso(ms)
         record["_ms"] = ms
-        bisect.insort(self.index.setdefault(object_type, []), (ms, int(record["id"])))
-
-    def _unindex(self, object_type: str, record: Json) -> None:
-        keys = self.index[object_type]
-        del keys[bisect.bisect_left(keys, (record["_ms"], int(record["id"])))]
+        self.search_index.written(object_type, record, lag)
 
     # answering --------------------------------------------------------------------------
     def answer(self, request: RecordedRequest) -> Reply:
@@ -142,13 +173,16 @@ class HubSpotFake:
                     401, "INVALID_AUTHENTICATION", "Authentication credentials not found."
                 )
             try:
-                return Reply(200, json=self._route(request))
+                answer = self._route(request)
+                if isinstance(answer, Reply):
+                    return answer
+                return Reply(200, json=answer)
             except LookupError as exc:
                 return _error(404, "OBJECT_NOT_FOUND", f"resource not found: {exc}")
             except ValueError as exc:
                 return _error(400, "VALIDATION_ERROR", str(exc))
 
-    def _route(self, request: RecordedRequest) -> Json:
+    def _route(self, request: RecordedRequest) -> Json | Reply:
         parts = urlsplit(request.target).path.strip("/").split("/")
         match request.method, parts:
             case "GET", ["crm", "v3", "objects", object_type]:
@@ -156,18 +190,42 @@ class HubSpotFake:
             case "POST", ["crm", "v3", "objects", object_type, "search"]:
                 return self._search(object_type, request.json())
             case "POST", ["crm", "v3", "objects", object_type, "batch", "read"]:
-                body = request.json()
-                found = [self.objects.get(object_type, {}).get(i["id"]) for i in body["inputs"]]
-                results = [self._render(r, body.get("properties") or []) for r in found if r]
-                return {"status": "COMPLETE", "results": results}
+                return self._batch_read(object_type, request.json())
             case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
-                links = self.links.get((from_type, to_type), {})
-                ids = [i["id"] for i in request.json()["inputs"]]
-                rows = [
-                    {"from": {"id": i}, "to": [_to(t) for t in links[i]]} for i in ids if i in links
-                ]
-                return {"status": "COMPLETE", "results": rows}
+                status, body = read_associations(
+                    self.links.get((from_type, to_type), {}),
+                    request.json()["inputs"],
+                    page_size=self.association_page_size,
+                    failing=self.failing_associations,
+                    from_type=from_type,
+                    to_type=to_type,
+                )
+                return Reply(status, json=body)
         raise LookupError(request.path)
+
+    def _batch_read(self, object_type: str, body: Json) -> Reply:
+        """Found records in ``results``; missing (or archived) and scripted failures in a
+        207's ``errors`` (``context.ids``), as HubSpot answers a partial batch read."""
+        records, properties = self.objects.get(object_type, {}), body.get("properties") or []
+        results, missing, failed = [], [], []
+        for object_id in (str(i["id"]) for i in body["inputs"]):
+            record = records.get(object_id)
+            if self.failing_reads.get(object_id, 0) > 0:
+                self.failing_reads[object_id] -= 1
+                failed.append(object_id)
+            elif record is None or record["archived"]:
+                missing.append(object_id)
+            else:
+                results.append(self._render(record, properties))
+        answer: Json = {"status": "COMPLETE", "results": results}
+        errors = [
+            _batch_error("OBJECT_NOT_FOUND", f"Could not get some {object_type} objects", missing),
+            _batch_error("INTERNAL_ERROR", "Internal error, retry", failed),
+        ]
+        errors = [e for e in errors if e["context"]["ids"]]
+        if errors:
+            answer.update(numErrors=len(errors), errors=errors)
+        return Reply(207 if errors else 200, json=answer)
 
     def _render(self, record: Json, properties: list[str]) -> Json:
         wanted = {"hs_object_id", "createdate", *properties}
@@ -191,76 +249,24 @@ class HubSpotFake:
         return answer
 
     def _search(self, object_type: str, body: Json) -> Json:
-        limit, offset = int(body.get("limit", 10)), int(body.get("after") or 0)
-        if limit > 200:
-            raise ValueError("limit must be at most 200")
-        if offset + limit > self.search_cap:
-            raise ValueError(f"cannot page beyond {self.search_cap} search results")
-        chosen, total = self._matching(object_type, body, offset + limit + 1)
-        properties, records = body.get("properties") or [], self.objects.get(object_type, {})
-        results = [self._render(records[i], properties) for i in chosen[offset : offset + limit]]
-        answer: Json = {"total": total, "results": results}
-        if len(chosen) > offset + limit:
-            answer["paging"] = {"next": {"after": str(offset + limit)}}
+        page, total, more = self.search_index.search(object_type, body)
+        properties = body.get("properties") or []
+        answer: Json = {"total": total, "results": [self._render(r, properties) for r in page]}
+        if more:
+            offset = int(body.get("after") or 0) + len(page)
+            answer["paging"] = {"next": {"after": str(offset), "link": None}}
         return answer
 
-    def _matching(self, object_type: str, body: Json, enough: int) -> tuple[list[str], int]:
-        """The first ``enough`` live ids matching ``filterGroups`` (OR of ANDs) in ``sorts``
-        order, and the total count; a lower bound on the sort property starts by bisection."""
-        modified = modified_prop(object_type)
-        groups = [g["filters"] for g in body.get("filterGroups") or []] or [[]]
-        sort = (body.get("sorts") or [{"propertyName": "hs_object_id"}])[0]["propertyName"]
-        keys, start = self.index.get(object_type, []), 0
-        if sort != modified:
-            keys = sorted((k[1], k[1]) for k in keys)
-        elif len(groups) == 1:
-            bounds = [
-                int(f["value"])
-                for f in groups[0]
-                if f["propertyName"] == modified and f["operator"] in ("GT", "GTE", "EQ")
-            ]
-            start = bisect.bisect_left(keys, (max(bounds), -1)) if bounds else 0
-        records = self.objects.get(object_type, {})
-        if (
-            len(groups) == 1
-            and all(
-                f["propertyName"] == modified and f["operator"] in ("GT", "GTE") for f in groups[0]
-            )
-            and sort == modified
-        ):
-            while start < len(keys) and not _all(records[str(keys[start][1])], groups[0], modified):
-                start += 1  # only a bound on the sorted key: skip its head, then slice
-            return [str(k[1]) for k in keys[start : start + enough]], len(keys) - start
-        chosen: list[str] = []
-        total = 0
-        for key in keys[start:]:
-            record = records[str(key[1])]
-            if any(_all(record, g, modified) for g in groups):
-                total += 1
-                if len(chosen) < enough:
-                    chosen.append(record["id"])
-        return chosen, total
 
-
-def _all(record: Json, filters: list[Json], modified: str) -> bool:
-    return all(
-        _OPS[f["operator"]](_number(record, f["propertyName"], modified), int(f["value"]))
-        for f in filters
-    )
-
-
-def _number(record: Json, name: str, modified: str) -> int:
-    if name == "hs_object_id":
-        return int(record["id"])
-    if name == modified:
-        return int(record["_ms"])
-    value = record["properties"].get(name)
-    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
-
-
-def _to(target: str) -> Json:
-    kind = {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": None}
-    return {"toObjectId": int(target), "associationTypes": [kind]}
+def _batch_error(category: str, message: str, ids: list[str]) -> Json:
+    return {
+        "status": "error",
+        "category": category,
+        "message": message,
+        "context": {"ids": ids},
+        "errors": [],
+        "links": {},
+    }
 
 
 def _error(status: int, category: str, message: str) -> Reply:

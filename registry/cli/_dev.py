@@ -47,14 +47,16 @@ def _instructions(vendor: str, url: str, customers: int, invoices: int) -> list[
 
     reach = reach_settings(vendor, url)
     stream = "customers" if vendor == "stripe" else "contacts"
-    env = "".join(f"export {k}={shlex.quote(v)}\n  " for k, v in reach.environment.items())
+    env = [f"  export {k}={shlex.quote(v)}" for k, v in reach.environment.items()]
     config = f" --config {shlex.quote(reach.config_json())}" if reach.config else ""
     creds = shlex.quote(json.dumps(reach.credentials))
     return [
         f"fake {vendor} API at {url}: {customers} customers, {invoices} invoices "
         "(Ctrl-C stops it; its data lives in memory)",
-        "in another terminal, in your project folder (after `canonry init`):",
-        f"  {env}canonry connections add demo-{vendor} --adapter {vendor}{config}",
+        "in another terminal, in your project folder (after `canonry init`; the export "
+        "also where `canonry serve` runs):",
+        *env,
+        f"  canonry connections add demo-{vendor} --adapter {vendor}{config}",
         f"  canonry credentials set demo-{vendor} --stdin <<< {creds}",
         f"  canonry sync demo-{vendor} {stream} --out {stream}.jsonl",
     ]

@@ -34,13 +34,18 @@ class Reach:
 
 
 def reach_settings(vendor: str, url: str) -> Reach:
-    """The connection settings for the fake at ``url`` (today: the connection config's base
-    URL; with an operator setting such as CANONRY_VENDOR_BASE_URLS, its ``environment``)."""
+    """The connection settings for the fake at ``url``: the connection config's base URL,
+    and the operator's ``CANONRY_VENDOR_BASE_URLS`` allowing that origin (a connection may
+    send its secret to no other host than the vendor's without it)."""
+    from adapters import VENDOR_BASE_URLS_ENV
     from plugins.fakes import HUBSPOT_TOKEN, STRIPE_API_KEY
 
+    allow = {VENDOR_BASE_URLS_ENV: url.rstrip("/")}
     if vendor == "stripe":
-        return Reach(config={"api_base": url}, credentials={"api_key": STRIPE_API_KEY})
-    return Reach(config={"base_url": url}, credentials={"access_token": HUBSPOT_TOKEN})
+        creds = {"api_key": STRIPE_API_KEY}
+        return Reach(config={"api_base": url}, environment=allow, credentials=creds)
+    creds = {"access_token": HUBSPOT_TOKEN}
+    return Reach(config={"base_url": url}, environment=allow, credentials=creds)
 
 
 def _person(i: int) -> tuple[str, str, str]:

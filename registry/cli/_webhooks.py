@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,7 +24,9 @@ from registry.cli._common import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from webhooks import InboxItem
+    from webhooks import InboxItem, InboxSummary
+
+    Listed = InboxItem | InboxSummary
 
 __all__ = ["app", "parse_age"]
 
@@ -65,7 +67,7 @@ def _connection_id(ctx: typer.Context, connection: str | None) -> str | None:
         return registry.get_connection(connection).id
 
 
-def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
+def _running(engine: Engine, items: Sequence[Listed]) -> set[str]:
     """Received items whose job runs now (shown as ``processing``); empty if DBOS's tables
     cannot be read (not created yet): the items then show as stored. DBOS is imported
     only when some item waits (a fast `webhooks list` otherwise)."""
@@ -82,13 +84,13 @@ def _running(engine: Engine, items: list[InboxItem]) -> set[str]:
         return set()
 
 
-def _status(item: InboxItem, running: AbstractSet[str]) -> str:
+def _status(item: Listed, running: AbstractSet[str]) -> str:
     if item.id in running:
         return "processing"
     return "retrying" if item.retrying else item.status.value
 
 
-def _summary(item: InboxItem, running: AbstractSet[str] = frozenset()) -> dict[str, Any]:
+def _summary(item: Listed, running: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     return {
         "id": item.id,
         "status": _status(item, running),
@@ -104,7 +106,7 @@ def _summary(item: InboxItem, running: AbstractSet[str] = frozenset()) -> dict[s
     }
 
 
-def _table(items: list[InboxItem], title: str, running: AbstractSet[str] = frozenset()) -> None:
+def _table(items: Sequence[Listed], title: str, running: AbstractSet[str] = frozenset()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -137,7 +139,7 @@ def list_(
     as_json: bool = _JSON,
 ) -> None:
     """The tenant's newest inbox items."""
-    from webhooks import InboxStatus, list_items
+    from webhooks import InboxStatus, list_summaries
 
     if status is not None and status not in {s.value for s in InboxStatus}:
         known = ", ".join(s.value for s in InboxStatus)
@@ -146,7 +148,9 @@ def list_(
     stored = "received" if status == "processing" else status
     with _engine(ctx) as engine:
         with engine.connect() as conn:
-            items = list_items(conn, state(ctx).tenant, stored, limit, connection_id=connection_id)
+            items = list_summaries(
+                conn, state(ctx).tenant, stored, limit, connection_id=connection_id
+            )
         running = _running(engine, items)
     if status in ("processing", "received"):  # received: queued, not yet started
         items = [i for i in items if (i.id in running) == (status == "processing")]

@@ -40,10 +40,18 @@ HTTP_TOOLKIT = {
     "paginate_offset",
     "parse_retry_after",
 }
+VENDOR_HOSTS = {
+    "VENDOR_BASE_URLS_ENV",
+    "VendorHostRefused",
+    "VendorHosts",
+    "allowed_base_urls",
+    "check_vendor_base_urls",
+    "vendor_base_url",
+}
 
 
 def test_adapters_exports_exactly_the_contract_and_the_toolkit() -> None:
-    assert set(adapters.__all__) == CONTRACT | HTTP_TOOLKIT
+    assert set(adapters.__all__) == CONTRACT | HTTP_TOOLKIT | VENDOR_HOSTS
     assert len(adapters.__all__) == len(set(adapters.__all__))
     for name in adapters.__all__:
         assert getattr(adapters, name) is not None
@@ -52,6 +60,7 @@ def test_adapters_exports_exactly_the_contract_and_the_toolkit() -> None:
 def test_private_modules_declare_all_and_are_re_exported() -> None:
     modules = [
         "adapters._contract",
+        "adapters._hosts",
         "adapters._types",
         "adapters._http",
         "adapters._http._client",

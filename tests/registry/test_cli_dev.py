@@ -28,7 +28,10 @@ def served(
     command += ["--port", str(unused_port()), "--customers", "7", "--invoices", "3"]
     child = processes.start(command, env=cli_env, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
-    lines = [child.stdout.readline() for _ in range(5)]  # printed once it listens
+    lines = [child.stdout.readline()]  # printed once it listens
+    while "canonry sync" not in lines[-1]:
+        lines.append(child.stdout.readline())
+        assert lines[-1], f"the instructions end without a sync line: {lines}"
     yield lines
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=60) == 0
@@ -54,7 +57,12 @@ def test_the_printed_settings_sync_the_fake(
     assert served[0].startswith("fake ")
     assert "7 customers, 3 invoices" in served[0]
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CANONRY_VENDOR_BASE_URLS")  # only what the instructions set
     for line in served[2:]:
+        if line.strip().startswith("export "):
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            monkeypatch.setenv(name, shlex.split(value)[0])
+            continue
         code, out, err = run_printed(line)
         assert code == 0, (line, out, err)
     records = [json.loads(x) for x in (tmp_path / f"{stream}.jsonl").read_text().splitlines()]

@@ -51,3 +51,27 @@ def test_commands_import_only_what_they_use(
     found = imported(initialised, *args)
     assert "typer" in found  # the probe ran the CLI
     assert found & forbidden == set()
+
+
+def test_listing_a_waiting_item_imports_no_dbos(initialised: dict[str, str]) -> None:
+    """An item still ``received`` is checked against DBOS's tables by plain SQL."""
+    from datetime import UTC, datetime
+
+    from registry import Registry, create_engine
+    from webhooks import NewInboxItem, insert_items
+
+    url = initialised["CANONRY_DATABASE_URL"]
+    with Registry(url, tenant="default", credentials=None) as registry:
+        conn_id = registry.add_connection("shop", "stripe").id
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    waiting = NewInboxItem(tenant="default", connection_id=conn_id, adapter="stripe",
+                           vendor_event_id="evt_wait", vendor_event_type="invoice.paid",
+                           object_type="invoice", object_id="in_1", occurred_at=now,
+                           body=b"{}")  # fmt: skip
+    with engine.begin() as conn:
+        insert_items(conn, [waiting])
+    engine.dispose()
+    found = imported(initialised, "webhooks", "list")
+    assert "typer" in found
+    assert found & HEAVY == set()

@@ -107,3 +107,27 @@ def test_public_names_resolve() -> None:
         assert getattr(webhooks, name) is not None
     with pytest.raises(AttributeError):
         webhooks.not_a_name  # noqa: B018
+
+
+def test_summaries_list_what_items_list_without_bodies_from_the_listing_index(
+    engine_and_connection: tuple[sa.Engine, str],
+) -> None:
+    engine, conn_id = engine_and_connection
+    items = [_item(conn_id, f"evt_s{n}", minutes=n) for n in range(5)]
+    with engine.begin() as conn:
+        insert_items(conn, items)
+    with engine.connect() as conn:
+        full = webhooks.list_items(conn, "acme", limit=3)
+        summaries = webhooks.list_summaries(conn, "acme", limit=3)
+        assert webhooks.list_summaries(conn, "other-tenant") == []
+        if engine.dialect.name == "sqlite":
+            query = webhooks._inbox._newest(webhooks._inbox._SUMMARY, "acme", None, 50, None)
+            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "ix_canonry_webhook_inbox_tenant_received" in plan
+            assert "TEMP B-TREE" not in plan  # no sort of the tenant's whole inbox
+    assert [s.vendor_event_id for s in summaries] == ["evt_s4", "evt_s3", "evt_s2"]
+    assert [(s.id, s.received_at, s.status) for s in summaries] == [
+        (i.id, i.received_at, i.status) for i in full
+    ]
+    assert not hasattr(summaries[0], "body")

@@ -18,6 +18,7 @@ from webhooks._inbox import INBOX, InboxItem, InboxStatus, get_item, get_item_an
 from webhooks.jobs._enqueue import dbos_client, enqueue_workflow
 from webhooks.jobs._gate import as_ref
 from webhooks.jobs._progress import Progress
+from webhooks.jobs._settings import JobSettings
 from webhooks.jobs._tables import utcnow
 
 __all__ = [
@@ -87,14 +88,31 @@ def running_items(engine: Engine, item_ids: Sequence[str], schema: str | None = 
     """The items among ``item_ids`` whose job runs now: a run (the first or a replay) that
     DBOS started and has not finished, including one waiting between handler retries.
     Canonry does not write a ``processing`` status (it would cost a write per job); this
-    is how ``canonry webhooks list|show`` tell such items from ones still queued."""
+    is how ``canonry webhooks list|show`` tell such items from ones still queued.
+
+    Read straight from DBOS's ``workflow_status`` table (a run's id is the item's id, or
+    ``{id}:...`` for later rounds and replays), so a listing never imports DBOS."""
     if not item_ids:
         return set()
-    client = dbos_client(engine, schema)
-    found = client.list_workflows(
-        workflow_id_prefix=list(item_ids), status="PENDING", load_input=False, load_output=False
+    sqlite = engine.dialect.name == "sqlite"
+    table = (
+        "workflow_status" if sqlite else f'"{schema or JobSettings().dbos_schema}".workflow_status'
     )
-    return {str(w.workflow_id).split(":")[0] for w in found} & set(item_ids)
+    ids = list(dict.fromkeys(item_ids))
+    runs = " OR ".join(
+        f"workflow_uuid = :i{n} OR workflow_uuid LIKE :p{n}" for n in range(len(ids))
+    )
+    params: dict[str, str] = {}
+    for n, item_id in enumerate(ids):
+        if not item_id.isalnum():  # inbox ids are hex: no LIKE wildcard can hide in one
+            raise ValueError(f"not an inbox item id: {item_id!r}")
+        params[f"i{n}"], params[f"p{n}"] = item_id, f"{item_id}:%"
+    query = sa.text(
+        f"SELECT workflow_uuid FROM {table} WHERE status = 'PENDING' AND ({runs})"  # noqa: S608
+    )
+    with engine.connect() as conn:
+        found = conn.execute(query, params).scalars().all()
+    return {str(w).split(":")[0] for w in found} & set(ids)
 
 
 def succeeded_handlers(engine: Engine, item_id: str, schema: str | None = None) -> list[str]:

@@ -146,7 +146,7 @@ def test_interrupted_incremental_resumes_without_gap_or_duplicate(
 def test_search_cap_narrows_the_window_and_reads_everything_once(
     make_adapter: MakeAdapter, fake: HubSpotFake
 ) -> None:
-    fake.search_cap = 6
+    fake.search_index.cap = 6
     made = [_contact(fake, n)["id"] for n in range(10)]
     tie = fake.now_ms + 5
     made += [_contact(fake, 100 + n, at=tie)["id"] for n in range(9)]  # 9 share one timestamp

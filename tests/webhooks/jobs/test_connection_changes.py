@@ -47,7 +47,7 @@ def test_an_activated_mapping_and_a_disabled_connection_apply_to_the_next_job(
     [third] = jobs_env.deliver(stripe_event("customer.updated", "cus_m", now_s()))
     assert jobs_env.wait([third]) == {third: "failed"}
     with jobs_env.engine.connect() as conn:
-        item = get_item(conn, third)
+        item = get_item(conn, third, tenant=jobs_env.tenant)
     assert item is not None
     assert "is disabled" in (item.last_error or "")
     assert len(seen) == 2

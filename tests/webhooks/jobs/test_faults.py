@@ -27,7 +27,7 @@ from plugins.fakes import HUBSPOT_TOKEN, HubSpotFake, LoopbackHTTPServer
 from registry import Registry, create_engine
 from tests.fakes.vault_server import ROOT_TOKEN, FakeVault
 from tests.harness import Processes
-from tests.webhooks.jobs.conftest import make_env
+from tests.webhooks.jobs.conftest import JobsEnv, make_env
 from tests.webhooks.jobs.crash_audit import create_effect_tables
 from tests.webhooks.jobs.crashkit import Worker, handler_ran, until, wait_all_final, worker_env
 from tests.webhooks.jobs.faultproxy import FaultProxy
@@ -122,6 +122,26 @@ def test_database_vault_and_vendor_outages_lose_and_duplicate_nothing(
     schema = f"dbos_{uuid.uuid4().hex[:10]}"
     env = make_env(postgres_url, tmp_path / "canonry.keys", dbos_schema=schema)
     database = FaultProxy("127.0.0.1", 5432)
+    try:
+        _run(env, schema, database, postgres_url, tmp_path, fake, vendor_proxy, processes)
+    finally:  # pass or fail: no connection, proxy or schema outlives the test
+        database.close()
+        env.registry.close()
+        with env.engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        env.engine.dispose()
+
+
+def _run(
+    env: JobsEnv,
+    schema: str,
+    database: FaultProxy,
+    postgres_url: str,
+    tmp_path: Path,
+    fake: HubSpotFake,
+    vendor_proxy: FaultProxy,
+    processes: Processes,
+) -> None:
     proxied = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{database.port}")
     with FakeVault() as vault:
         prefix = f"faults-{uuid.uuid4().hex[:6]}"
@@ -182,11 +202,6 @@ def test_database_vault_and_vendor_outages_lose_and_duplicate_nothing(
             endpoint_engine.dispose()
             registry.close()
         _audit(env.engine, schema, sender)
-    database.close()
-    env.registry.close()
-    with env.engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    env.engine.dispose()
 
 
 def _audit(engine: sa.Engine, schema: str, sender: Sender) -> None:
