@@ -5,10 +5,22 @@ Subclass ``AdapterContractTests`` under plain pytest (see its docstring), or cal
 ``AssertionError``) whose message says what to fix. The replication kit
 (``run_scenario``/``check_replication``) syncs a stream while a ``Mutator`` changes the fake
 vendor's data, and compares the replica with the vendor's final state
-(``ReplicationReport``); ``STRIPE_SCENARIOS`` are the built-in Stripe fake's mutators.
+(``ReplicationReport``); ``STRIPE_SCENARIOS`` and ``HUBSPOT_SCENARIOS`` are the built-in
+fakes' mutators.
 Importing this module needs pytest.
 """
 
+from plugins.testing._hubspot_scenarios import (
+    HUBSPOT_SCENARIOS,
+    HubSpotDeletes,
+    HubSpotEqualTimestamps,
+    HubSpotEverything,
+    HubSpotFlaky,
+    HubSpotInserts,
+    HubSpotLateIndex,
+    HubSpotMutator,
+    HubSpotUpdates,
+)
 from plugins.testing._kit import AdapterContractTests, AdapterFactory
 from plugins.testing._mappings import check_default_mapping
 from plugins.testing._replica import Replica
@@ -48,11 +60,20 @@ from plugins.testing._stripe_scenarios import (
 from plugins.testing._verdict import ReplicationReport, VendorState
 
 __all__ = [
+    "HUBSPOT_SCENARIOS",
     "SECRET_NAME",
     "STRIPE_SCENARIOS",
     "AdapterContractTests",
     "AdapterFactory",
     "ContractViolation",
+    "HubSpotDeletes",
+    "HubSpotEqualTimestamps",
+    "HubSpotEverything",
+    "HubSpotFlaky",
+    "HubSpotInserts",
+    "HubSpotLateIndex",
+    "HubSpotMutator",
+    "HubSpotUpdates",
     "Mutator",
     "RecordId",
     "Replica",

@@ -45,6 +45,7 @@ def test_testing_kit_exports() -> None:
         "Replica",
         "ReplicationReport",
         "STRIPE_SCENARIOS",
+        "HUBSPOT_SCENARIOS",
         "VendorState",
         "check_replication",
         "run_scenario",

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from adapters import RateLimiter
+from adapters.hubspot import HubSpotAdapter
 from adapters.stripe import StripeAdapter
-from plugins.fakes import STRIPE_API_KEY, LoopbackHTTPServer, StripeFake
+from plugins.fakes import HUBSPOT_TOKEN, STRIPE_API_KEY, HubSpotFake, LoopbackHTTPServer, StripeFake
 
 START = 1_800_000_000
 """The fakes' clock at the start of every run (seconds since the epoch)."""
@@ -45,6 +47,29 @@ def stripe_factory(
         return cls(
             config, {"api_key": STRIPE_API_KEY}, http=http, clock=lambda: fake.clock,
             sleep=lambda _seconds: None, connection_id="conn_kit",
+        )  # fmt: skip
+
+    return make
+
+
+def hubspot_fake(loopback: LoopbackHTTPServer) -> HubSpotFake:
+    """A fresh HubSpot portal on the session's server, its clock fixed."""
+    fake = HubSpotFake().start(loopback)
+    fake.now_ms = START * 1000
+    return fake
+
+
+def hubspot_factory(fake: HubSpotFake) -> Callable[[], HubSpotAdapter]:
+    """Adapters with generous rate limiters that do not really sleep."""
+
+    def make() -> HubSpotAdapter:
+        def limiter() -> RateLimiter:
+            return RateLimiter(1000, 1000, sleep=lambda _seconds: None)
+
+        return HubSpotAdapter(
+            {"base_url": fake.url, "page_size": 3}, {"access_token": HUBSPOT_TOKEN},
+            connection_id="conn_kit", sleep=lambda _seconds: None,
+            rate_limiter=limiter(), search_rate_limiter=limiter(),
         )  # fmt: skip
 
     return make
