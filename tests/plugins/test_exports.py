@@ -41,6 +41,14 @@ def test_testing_kit_exports() -> None:
         "check_paging",
         "check_resume",
         "check_unknown_stream",
+        "Mutator",
+        "Replica",
+        "ReplicationReport",
+        "STRIPE_SCENARIOS",
+        "HUBSPOT_SCENARIOS",
+        "VendorState",
+        "check_replication",
+        "run_scenario",
     } <= set(plugins.testing.__all__)
     assert all(hasattr(plugins.testing, name) for name in plugins.testing.__all__)
     assert issubclass(plugins.testing.ContractViolation, AssertionError)
