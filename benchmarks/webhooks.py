@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,8 @@ TARGET_P99_MS = 50.0
 OPEN_LOOP_RATE = 200
 CANONRY = "canonry serve --no-workers (SQLite)"
 CANONRY_JOBS = "canonry serve, jobs in-process (SQLite)"
+INGESTER = "minimal durable ingester (baseline)"
+TARGET_CPU_RATIO = 2.0  # Canonry's server CPU per ack at most this times the ingester's
 
 
 # -- servers ----------------------------------------------------------------------------
@@ -79,12 +82,14 @@ def _prepare(tmp: str) -> tuple[dict[str, str], str]:
 
 
 @contextmanager
-def _server(cmd: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def _server(
+    cmd: list[str], env: dict[str, str], port: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(port, proc)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(30)
@@ -114,6 +119,16 @@ def bare_server(port: int) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--bare-server", str(port)]
 
 
+def ingester_server(port: int) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--ingester-server", str(port)]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` so far, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _bare_app(scope: dict[str, Any], receive: Callable[..., Any], send: Any) -> None:
     if scope["type"] != "http":
         return
@@ -132,10 +147,15 @@ def _measure(
 ) -> dict[str, Any]:
     """One round against one server: warm-up, closed loop, open loop."""
     port = _free_port()
-    with _server(make(port), env, port) as base:
+    with _server(make(port), env, port) as (base, proc):
         url = f"{base}/webhooks/{conn_id}"
         asyncio.run(closed_loop(url, signed_requests(200), args.concurrency))  # warm-up
-        closed = asyncio.run(closed_loop(url, signed_requests(args.requests), args.concurrency))
+        requests = signed_requests(args.requests)
+        cpu = _cpu_seconds(proc.pid)
+        closed = asyncio.run(closed_loop(url, requests, args.concurrency))
+        closed["cpu_us_per_ack"] = round(
+            (_cpu_seconds(proc.pid) - cpu) / max(closed["ok"], 1) * 1e6, 1
+        )
         scheduled = signed_requests(OPEN_LOOP_RATE * args.rate_seconds)
         opened = asyncio.run(open_loop(url, scheduled, OPEN_LOOP_RATE))
     return {"closed": closed, "open": opened}
@@ -152,6 +172,7 @@ def ack(args: argparse.Namespace) -> dict[str, Any]:
     """Acknowledged deliveries/s and latency: canonry serve vs a bare ASGI app."""
     servers: dict[str, Callable[[int], list[str]]] = {
         "bare ASGI (ceiling)": bare_server,
+        INGESTER: ingester_server,
         CANONRY: canonry_server,
     }
     if args.with_workers:
@@ -165,8 +186,14 @@ def ack(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {name: _best(r) for name, r in runs.items()}
     _print_ack(results, args)
     canonry = results[CANONRY]
+    cpu_ratio = canonry["closed"]["cpu_us_per_ack"] / results[INGESTER]["closed"]["cpu_us_per_ack"]
+    results["cpu_vs_ingester"] = round(cpu_ratio, 2)
+    print(f"server CPU per ack, canonry / minimal ingester: {cpu_ratio:.2f} "
+          f"(target <= {TARGET_CPU_RATIO})")  # fmt: skip
     results["targets_met"] = (
-        canonry["closed"]["per_s"] >= TARGET_ACKS and canonry["open"]["p99_ms"] < TARGET_P99_MS
+        canonry["closed"]["per_s"] >= TARGET_ACKS
+        and canonry["open"]["p99_ms"] < TARGET_P99_MS
+        and cpu_ratio <= TARGET_CPU_RATIO
     )
     return results
 
@@ -175,14 +202,16 @@ def _print_ack(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"\n## acknowledgements ({args.requests} signed Stripe events, {args.concurrency} "
           f"connections; open loop {OPEN_LOOP_RATE}/s for {args.rate_seconds} s; "
           f"best of {args.rounds} rounds)")  # fmt: skip
-    print("| server | acks/s | vs ceiling | p50 ms | p99 ms | @200/s p50 ms | @200/s p99 ms "
-          "| non-200 |\n|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    print("| server | acks/s | vs ceiling | CPU µs/ack | p50 ms | p99 ms | @200/s p50 ms "
+          "| @200/s p99 ms | non-200 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     ceiling = results["bare ASGI (ceiling)"]["closed"]["per_s"]
     for name, r in results.items():
         c, o = r["closed"], r["open"]
+        cpu = statistics.median(run["closed"]["cpu_us_per_ack"] for run in r["rounds"])
         bad = sum(x["requests"] - x["ok"] for run in r["rounds"] for x in run.values())
-        print(f"| {name} | {c['per_s']:,.0f} | {c['per_s'] / ceiling:.2f} | {c['p50_ms']} | "
-              f"{c['p99_ms']} | {o['p50_ms']} | {o['p99_ms']} | {bad} |")  # fmt: skip
+        latency = f"{c['p50_ms']} | {c['p99_ms']} | {o['p50_ms']} | {o['p99_ms']}"
+        print(f"| {name} | {c['per_s']:,.0f} | {c['per_s'] / ceiling:.2f} | {cpu:,.0f} | "
+              f"{latency} | {bad} |")  # fmt: skip
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {"ack": ack}
@@ -197,16 +226,23 @@ SECTIONS.update(_JOB_SECTIONS)
 def main(argv: list[str] | None = None) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--bare-server", type=int)
+    pre.add_argument("--ingester-server", type=int)
     bare, _ = pre.parse_known_args(argv)
     if bare.bare_server:  # the ceiling's server process: no need for the job side
         import uvicorn
 
         uvicorn.run(_bare_app, host="127.0.0.1", port=bare.bare_server, log_level="warning")
         return 0
+    if bare.ingester_server:  # the baseline's server process
+        from benchmarks.webhooks_ingester import serve
+
+        serve(bare.ingester_server, SECRET)
+        return 0
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], conflict_handler="resolve"
     )
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ingester-server", type=int, help=argparse.SUPPRESS)
     _job_arguments(parser)
     parser.add_argument("--requests", type=int, default=10_000, help="closed-loop requests")
     parser.add_argument("--concurrency", type=int, default=32, help="closed-loop connections")

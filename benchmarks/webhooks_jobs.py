@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -151,17 +152,47 @@ def _drain(engine: sa.Engine, connection_id: str, schema: str, n: int) -> float:
     return n / wait_for(done, n)
 
 
+_APP_NAME = "canonry-bench-worker"
+
+
+class _ConnectionPeak:
+    """The most PostgreSQL connections the workers held at once (sampled every 50 ms)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.peak = 0
+        self._engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        query = sa.text("select count(*) from pg_stat_activity where application_name = :a")
+        with self._engine.connect() as conn:
+            while not self._stop.wait(0.05):
+                self.peak = max(self.peak, int(conn.execute(query, {"a": _APP_NAME}).scalar_one()))
+
+    def __enter__(self) -> _ConnectionPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 def _pg_rate(
     url: str, schema: str, tmp: Path, workers: int, args: argparse.Namespace
-) -> list[float]:
+) -> tuple[list[float], int]:
     engine, connection_id = database(url, tmp / "keys.json", schema)
     n, rounds, concurrency = args.pg_items, args.rounds, args.worker_concurrency
-    procs = [_worker(url, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log", concurrency)
+    tagged = f"{url}&application_name={_APP_NAME}"
+    procs = [_worker(tagged, schema, tmp / "keys.json", f"w{i}", tmp / f"w{i}.log", concurrency)
              for i in range(workers)]  # fmt: skip
     try:
-        _drain(engine, connection_id, schema, 200)  # warm-up every worker
-        time.sleep(1)
-        return [_drain(engine, connection_id, schema, n) for _ in range(rounds)]
+        with _ConnectionPeak(engine) as peak:
+            _drain(engine, connection_id, schema, 200)  # warm-up every worker
+            time.sleep(1)
+            rates = [_drain(engine, connection_id, schema, n) for _ in range(rounds)]
+        return rates, peak.peak
     finally:
         for proc in procs:
             proc.terminate()
@@ -172,6 +203,7 @@ def _pg_rate(
 def scale(args: argparse.Namespace) -> dict[str, Any]:
     """PostgreSQL: one ``canonry worker`` vs two on the same queue."""
     rates: dict[int, list[float]] = {}
+    peaks: dict[int, int] = {}
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     for workers in (1, 2):
         tag = uuid.uuid4().hex[:8]
@@ -181,7 +213,8 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
         try:
             with tempfile.TemporaryDirectory(prefix="canonry-bench-pg-") as tmp:
-                rates[workers] = _pg_rate(url, dbos_schema, Path(tmp), workers, args)
+                rates[workers], peaks[workers] = _pg_rate(url, dbos_schema, Path(tmp), workers,
+                                                          args)  # fmt: skip
         finally:
             with admin.connect() as conn:
                 for name in (schema, dbos_schema):
@@ -190,12 +223,14 @@ def scale(args: argparse.Namespace) -> dict[str, Any]:
     factor = max(rates[2]) / max(rates[1])
     print(f"\n## PostgreSQL workers (backlog of {args.pg_items} jobs, best of {args.rounds}; "
           f"worker concurrency {args.worker_concurrency})")  # fmt: skip
-    print("| workers | processed/s (best) | all rounds |")
-    print("|---:|---:|---|")
+    print("| workers | processed/s (best) | all rounds | PostgreSQL connections (peak) |")
+    print("|---:|---:|---|---:|")
     for workers, values in rates.items():
-        print(f"| {workers} | {max(values):,.0f} | {', '.join(f'{v:,.0f}' for v in values)} |")
+        print(f"| {workers} | {max(values):,.0f} | {', '.join(f'{v:,.0f}' for v in values)} "
+              f"| {peaks[workers]} |")  # fmt: skip
     print(f"\ntwo workers / one: {factor:.2f}x (target >= {TARGET_SCALE}x)")
-    return {"rates": rates, "factor": factor, "targets_met": factor >= TARGET_SCALE}
+    return {"rates": rates, "factor": factor, "connections": peaks,
+            "targets_met": factor >= TARGET_SCALE}  # fmt: skip
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dbos import DBOS
 
@@ -45,6 +45,8 @@ _FINISHED = (InboxStatus.DONE, InboxStatus.DEAD, InboxStatus.FAILED, InboxStatus
 _BLOCKED_POLL = 0.25  # an older event runs now: look again this soon (then 1.5x each time)
 _MAX_BLOCKED = 30.0
 _CHECK_ORPHAN_AFTER = 5  # times stepped aside before asking DBOS whether the older one can finish
+_OVERDUE = timedelta(minutes=10)  # a scheduled retry this late may have lost its run
+_LIVE = ("ENQUEUED", "PENDING", "DELAYED")
 _MAX_EARLY_WAIT = 2.0
 _log = logging.getLogger("canonry.webhooks.jobs")
 
@@ -69,23 +71,31 @@ def _wait_until_due(runtime: JobRuntime, loaded: Loaded) -> None:
         raise JobInterrupted(f"stopped while item {loaded.item.id} waited for its turn")
 
 
-def _orphaned(blocker: str) -> bool:
-    """Has the older item no job that could still finish it (queued, delayed or running)?
-    Only an item stranded by an older Canonry (its job ended in DBOS ``ERROR``) has none."""
-    live = DBOS.list_workflows(
-        workflow_id_prefix=blocker,
-        status=["ENQUEUED", "PENDING", "DELAYED"],
-        load_input=False,
-        load_output=False,
-    )
-    return not any(str(w.workflow_id).split(":")[0] == blocker for w in live)
+def _orphaned(loaded: Loaded) -> bool:
+    """Has the older item no job that could still finish it? Only an item stranded by an
+    older Canonry (its job ended in DBOS ``ERROR``, or was never enqueued) has none. A
+    retry of it scheduled within the last ``_OVERDUE`` means its run exists (DBOS moves a
+    delayed run to its queue when due, and a listing at that moment can miss it), and
+    whatever cannot be read now (the database is down) counts as alive: waiting longer is
+    always safe, running ahead of an older event is not."""
+    blocker, due = loaded.blocker, loaded.blocker_due
+    if blocker is None or (due is not None and datetime.now(UTC) - due < _OVERDUE):
+        return False
+    try:
+        runs = DBOS.list_workflows(workflow_id_prefix=blocker, load_input=False,
+                                   load_output=False)  # fmt: skip
+    except Exception as exc:  # cannot tell: the blocker may be alive
+        _log.info("could not tell whether event %s still has a job: %s", blocker, describe(exc))
+        return False
+    return not any(str(w.workflow_id).split(":")[0] == blocker and w.status in _LIVE
+                   for w in runs)  # fmt: skip
 
 
 def _round(runtime: JobRuntime, loaded: Loaded, job: Job, queue: str) -> str:
     item = loaded.item
     blocker = loaded.blocker
     progress = Progress.from_json(item.progress)
-    if blocker is not None and progress.blocked >= _CHECK_ORPHAN_AFTER and _orphaned(blocker):
+    if blocker is not None and progress.blocked >= _CHECK_ORPHAN_AFTER and _orphaned(loaded):
         _log.warning(
             "older event %s about the same object is stuck received without a job; item %s "
             "does not wait for it (replay it with `canonry webhooks replay %s`)",
