@@ -48,9 +48,9 @@ def _registry_objects(url: str, tmp: str, *, store: bool = True) -> Iterator[Any
     from vault import LocalCredentialStore, LocalKeyring
 
     if not store:  # the same sync with no record store: what keeping the replica costs
-        import registry._base
+        import registry._registry_sync
 
-        registry._base.SyncStore = lambda *_a, **_k: None  # type: ignore[assignment,misc]
+        registry._registry_sync.SyncStore = lambda *_a, **_k: None  # type: ignore[assignment,misc]
 
     db = f"sqlite:///{tmp}/bench.db"
     engine = create_engine(db)
