@@ -166,8 +166,8 @@ class _ConnectionPeak:
 
     def _sample(self) -> None:
         query = sa.text("select count(*) from pg_stat_activity where application_name = :a")
-        with self._engine.connect() as conn:
-            while not self._stop.wait(0.05):
+        while not self._stop.wait(0.05):
+            with self._engine.connect() as conn:  # a new transaction: stats are snapshotted
                 self.peak = max(self.peak, int(conn.execute(query, {"a": _APP_NAME}).scalar_one()))
 
     def __enter__(self) -> _ConnectionPeak:
