@@ -6,8 +6,9 @@ page's last one, the page's cursor is committed (with the consumer's own state, 
 gave an ``on_checkpoint`` callback, read at that moment) in one transaction, before any
 object of the next page is yielded. A crash therefore never skips a record: at worst the
 objects of the one uncommitted page are yielded again on resume. The commit runs in the
-run's writer thread while the next page is fetched and mapped (SQLite and the network
-both release the GIL), so keeping the replica costs little more than its CPU.
+run's writer thread while the next page is fetched and mapped, overlapping the parts that
+release the GIL (the network, SQLite's statements and page writes); see
+benchmarks/README.md for what the record store still costs.
 
 A run started with a known ``run_id`` (a scheduled run, see ``registry.schedules``) that
 finds the stream's state still owned by that run continues it: same run, same counts, from
