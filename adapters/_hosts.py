@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -152,14 +153,32 @@ def vendor_base_url(
             f"every Canonry process (e.g. {VENDOR_BASE_URLS_ENV}={origin.scheme}://"
             f"{origin.host}:{origin.port}); else remove the base URL from the connection config",
         )
-    if connection_id is not None:
+    where = f"{origin.scheme}://{origin.host}:{origin.port}"
+    if connection_id is not None and _first_use(connection_id, where):
         logger.warning(
             "connection %s sends requests to a non-default vendor host %s (allowed by %s)",
             connection_id,
-            f"{origin.scheme}://{origin.host}:{origin.port}",
+            where,
             VENDOR_BASE_URLS_ENV,
         )
     return url
+
+
+_WARNED: set[tuple[str, str]] = set()
+_WARNED_LOCK = threading.Lock()
+_MAX_WARNED = 10_000
+
+
+def _first_use(connection_id: str, where: str) -> bool:
+    """The first use of ``where`` by this connection in this process (a worker builds its
+    adapters again after every change of a connection: one warning each time was noise)."""
+    with _WARNED_LOCK:
+        if (connection_id, where) in _WARNED:
+            return False
+        if len(_WARNED) >= _MAX_WARNED:
+            _WARNED.clear()
+        _WARNED.add((connection_id, where))
+        return True
 
 
 def check_vendor_base_urls(
