@@ -94,10 +94,10 @@ def running_items(engine: Engine, item_ids: Sequence[str], schema: str | None = 
     ``{id}:...`` for later rounds and replays), so a listing never imports DBOS."""
     if not item_ids:
         return set()
+    settings = JobSettings(dbos_schema=schema) if schema else JobSettings()  # validates it
+    dbos_schema = settings.dbos_schema
     sqlite = engine.dialect.name == "sqlite"
-    table = (
-        "workflow_status" if sqlite else f'"{schema or JobSettings().dbos_schema}".workflow_status'
-    )
+    table = "workflow_status" if sqlite else f'"{dbos_schema}".workflow_status'
     ids = list(dict.fromkeys(item_ids))
     runs = " OR ".join(
         f"workflow_uuid = :i{n} OR workflow_uuid LIKE :p{n}" for n in range(len(ids))
