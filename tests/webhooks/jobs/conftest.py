@@ -21,7 +21,7 @@ from registry import Registry, create_engine, upgrade
 from tests.conftest import load_vendor_fixture
 from vault import LocalCredentialStore, LocalKeyring
 from webhooks import InboxStatus, NewInboxItem, insert_items
-from webhooks._split import split_stripe
+from webhooks._split import split_hubspot, split_stripe
 from webhooks.handlers import HandlerRegistry
 from webhooks.jobs import JobRuntime, JobSettings, enqueue_items, launch_dbos, prepare_dbos
 from webhooks.jobs._tables import WORKERS, utcnow
@@ -80,6 +80,25 @@ class JobsEnv:
                         headers={"stripe-signature": "t=1,v1=00"},
                     )
                 )
+        return self.store(items)
+
+    def deliver_hubspot(self, connection_id: str, events: list[dict[str, Any]]) -> list[str]:
+        """A HubSpot delivery (an array of events) to ``connection_id``, as the endpoint
+        stores it; the ids of the new items."""
+        items = [
+            NewInboxItem(
+                tenant=self.tenant,
+                connection_id=connection_id,
+                adapter="hubspot",
+                vendor_event_id=d.vendor_event_id,
+                vendor_event_type=d.vendor_event_type,
+                object_type=d.object_type,
+                object_id=d.object_id,
+                occurred_at=d.occurred_at,
+                body=d.body,
+            )
+            for d in split_hubspot(json.dumps(events).encode())
+        ]
         return self.store(items)
 
     def store(self, items: list[NewInboxItem]) -> list[str]:

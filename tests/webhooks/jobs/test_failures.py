@@ -4,7 +4,6 @@ briefly refusing) retry until they pass; nothing stays ``received``."""
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from tests.fakes.vault_server import ROOT_TOKEN, FakeVault
 from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
 from vault import HashiCorpStore, VaultSettings
 from webhooks import NewInboxItem, get_item
-from webhooks._split import split_hubspot
 from webhooks.handlers import HandlerRegistry
 from webhooks.jobs import dead_letters, replay
 
@@ -34,25 +32,11 @@ def _closed_port() -> int:
 
 
 def _contact_event(env: JobsEnv, connection_id: str, contact_id: int) -> list[str]:
-    body = json.dumps([{
+    events: list[dict[str, object]] = [{
         "portalId": 62515, "subscriptionId": 7, "objectId": contact_id, "eventId": 1,
         "subscriptionType": "contact.creation", "occurredAt": int(time.time() * 1000),
-    }]).encode()  # fmt: skip
-    items = [
-        NewInboxItem(
-            tenant=env.tenant,
-            connection_id=connection_id,
-            adapter="hubspot",
-            vendor_event_id=d.vendor_event_id,
-            vendor_event_type=d.vendor_event_type,
-            object_type=d.object_type,
-            object_id=d.object_id,
-            occurred_at=d.occurred_at,
-            body=d.body,
-        )
-        for d in split_hubspot(body)
-    ]
-    return env.store(items)
+    }]  # fmt: skip
+    return env.deliver_hubspot(connection_id, events)
 
 
 def _stored(env: JobsEnv, item_id: str) -> Any:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
@@ -13,8 +12,6 @@ from canonical import Customer, Event, EventType
 from plugins.fakes import HUBSPOT_TOKEN as TOKEN
 from plugins.fakes import HubSpotFake, LoopbackHTTPServer
 from tests.webhooks.jobs.conftest import JobsEnv
-from webhooks import NewInboxItem
-from webhooks._split import split_hubspot
 from webhooks.handlers import HandlerRegistry
 
 
@@ -25,22 +22,7 @@ def fake() -> Iterator[HubSpotFake]:
 
 
 def _deliver(env: JobsEnv, connection_id: str, events: list[dict[str, object]]) -> list[str]:
-    drafts = split_hubspot(json.dumps(events).encode())
-    items = [
-        NewInboxItem(
-            tenant=env.tenant,
-            connection_id=connection_id,
-            adapter="hubspot",
-            vendor_event_id=d.vendor_event_id,
-            vendor_event_type=d.vendor_event_type,
-            object_type=d.object_type,
-            object_id=d.object_id,
-            occurred_at=d.occurred_at,
-            body=d.body,
-        )
-        for d in drafts
-    ]
-    return env.store(items)
+    return env.deliver_hubspot(connection_id, events)
 
 
 def test_contact_events_fetch_the_current_contact_and_deletions_do_not(

@@ -3,7 +3,6 @@ connection keeps at least half the throughput it has alone (counted in completio
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 import threading
@@ -15,8 +14,6 @@ import pytest
 from canonical import Event
 from plugins.fakes import HUBSPOT_TOKEN
 from tests.webhooks.jobs.conftest import JobsEnv, now_s, stripe_event
-from webhooks import NewInboxItem
-from webhooks._split import split_hubspot
 from webhooks.handlers import HandlerRegistry
 
 HEALTHY = 300
@@ -56,21 +53,7 @@ def _contacts(env: JobsEnv, connection_id: str, count: int, ms: int) -> list[str
     events = [{"portalId": 1, "subscriptionId": 2, "eventId": n, "objectId": 1000 + n,
                "subscriptionType": "contact.propertyChange", "occurredAt": ms + n}
               for n in range(count)]  # fmt: skip
-    items = [
-        NewInboxItem(
-            tenant=env.tenant,
-            connection_id=connection_id,
-            adapter="hubspot",
-            vendor_event_id=d.vendor_event_id,
-            vendor_event_type=d.vendor_event_type,
-            object_type=d.object_type,
-            object_id=d.object_id,
-            occurred_at=d.occurred_at,
-            body=d.body,
-        )
-        for d in split_hubspot(json.dumps(events).encode())
-    ]
-    return env.store(items)
+    return env.deliver_hubspot(connection_id, events)
 
 
 def _rate(env: JobsEnv, ids: list[str], timeout: float = 300.0) -> float:
