@@ -20,14 +20,12 @@ if TYPE_CHECKING:
         InboxItemRef,
         InboxRow,
         InboxStatus,
-        InboxSummary,
         NewInboxItem,
         get_item,
         get_item_any_tenant,
         insert_items,
-        list_items,
-        list_summaries,
     )
+    from webhooks._inbox_list import InboxSummary, list_items, list_summaries
     from webhooks._metrics import METRICS_REGISTRY, EndpointMetrics, endpoint_metrics
     from webhooks._samples import TestDelivery, build_test_delivery
     from webhooks._schemes import DeclaredScheme, Delivery, Scheme, declared_scheme
@@ -86,9 +84,9 @@ _HOMES = {
     "get_item": "webhooks._inbox",
     "get_item_any_tenant": "webhooks._inbox",
     "insert_items": "webhooks._inbox",
-    "list_items": "webhooks._inbox",
-    "list_summaries": "webhooks._inbox",
-    "InboxSummary": "webhooks._inbox",
+    "list_items": "webhooks._inbox_list",
+    "list_summaries": "webhooks._inbox_list",
+    "InboxSummary": "webhooks._inbox_list",
     "METRICS_REGISTRY": "webhooks._metrics",
     "EndpointMetrics": "webhooks._metrics",
     "endpoint_metrics": "webhooks._metrics",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -27,13 +27,12 @@ __all__ = [
     "InboxItemRef",
     "InboxRow",
     "InboxStatus",
-    "InboxSummary",
     "NewInboxItem",
+    "as_utc",
     "get_item",
     "get_item_any_tenant",
     "insert_items",
-    "list_items",
-    "list_summaries",
+    "is_retrying",
 ]
 
 INBOX_TABLE = "canonry_webhook_inbox"
@@ -55,7 +54,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _as_utc(value: datetime) -> datetime:
+def is_retrying(status: InboxStatus, next_attempt_at: datetime | None) -> bool:
+    """An item waits for a scheduled retry: stored, with a next attempt set."""
+    return status is InboxStatus.RECEIVED and next_attempt_at is not None
+
+
+def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -138,8 +142,8 @@ class NewInboxItem:
             "vendor_event_type": self.vendor_event_type,
             "object_type": self.object_type,
             "object_id": self.object_id,
-            "occurred_at": _as_utc(self.occurred_at),
-            "received_at": _as_utc(self.received_at),
+            "occurred_at": as_utc(self.occurred_at),
+            "received_at": as_utc(self.received_at),
             "headers": dict(self.headers),
             "body": self.body,
             "status": InboxStatus.RECEIVED.value,
@@ -156,7 +160,7 @@ class NewInboxItem:
             vendor_event_type=self.vendor_event_type,
             object_type=self.object_type,
             object_id=self.object_id,
-            occurred_at=_as_utc(self.occurred_at),
+            occurred_at=as_utc(self.occurred_at),
         )
 
 
@@ -209,7 +213,7 @@ class InboxItem:
     @property
     def retrying(self) -> bool:
         """Waiting for a scheduled retry (shown as ``retrying``)."""
-        return self.status is InboxStatus.RECEIVED and self.next_attempt_at is not None
+        return is_retrying(self.status, self.next_attempt_at)
 
     @classmethod
     def from_mapping(cls, row: sa.RowMapping) -> InboxItem:
@@ -223,16 +227,16 @@ class InboxItem:
             vendor_event_type=row["vendor_event_type"],
             object_type=row["object_type"],
             object_id=row["object_id"],
-            occurred_at=_as_utc(row["occurred_at"]),
-            received_at=_as_utc(row["received_at"]),
+            occurred_at=as_utc(row["occurred_at"]),
+            received_at=as_utc(row["received_at"]),
             headers=dict(row["headers"] or {}),
             body=bytes(row["body"]),
             status=InboxStatus(row["status"]),
             attempts=int(row["attempts"]),
             last_error=row["last_error"],
-            processed_at=_as_utc(processed) if processed is not None else None,
+            processed_at=as_utc(processed) if processed is not None else None,
             run_round=int(row["run_round"] or 0),
-            next_attempt_at=_as_utc(due) if (due := row["next_attempt_at"]) is not None else None,
+            next_attempt_at=as_utc(due) if (due := row["next_attempt_at"]) is not None else None,
             progress=dict(row["progress"]) if row["progress"] else None,
         )
 
@@ -286,80 +290,3 @@ def get_item_any_tenant(conn: sa.Connection, item_id: str) -> InboxItem | None:
     """Unscoped administration: the inbox item ``item_id`` whichever tenant owns it."""
     row = conn.execute(sa.select(INBOX).where(INBOX.c.id == item_id)).mappings().first()
     return InboxItem.from_mapping(row) if row is not None else None
-
-
-def _newest(
-    columns: Sequence[Any],
-    tenant: str,
-    status: InboxStatus | str | None,
-    limit: int,
-    connection_id: str | None,
-) -> sa.Select[Any]:
-    """Newest first, in the order of the listing index (tenant, received_at, id)."""
-    query = sa.select(*columns).where(INBOX.c.tenant == tenant)
-    if status is not None:
-        query = query.where(INBOX.c.status == InboxStatus(status).value)
-    if connection_id is not None:
-        query = query.where(INBOX.c.connection_id == connection_id)
-    return query.order_by(INBOX.c.received_at.desc(), INBOX.c.id.desc()).limit(limit)
-
-
-def list_items(
-    conn: sa.Connection,
-    tenant: str,
-    status: InboxStatus | str | None = None,
-    limit: int = 50,
-    *,
-    connection_id: str | None = None,
-) -> list[InboxItem]:
-    """The tenant's newest inbox items (bodies included), optionally only ``status``."""
-    query = _newest([INBOX], tenant, status, limit, connection_id)
-    return [InboxItem.from_mapping(r) for r in conn.execute(query).mappings()]
-
-
-@dataclass(frozen=True)
-class InboxSummary:
-    """An inbox row for listings: everything but the body, headers and job progress."""
-
-    id: str
-    connection_id: str
-    adapter: str
-    vendor_event_id: str
-    vendor_event_type: str
-    object_type: str
-    object_id: str | None
-    occurred_at: datetime
-    received_at: datetime
-    status: InboxStatus
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime | None
-
-    @property
-    def retrying(self) -> bool:
-        """Waiting for a scheduled retry (shown as ``retrying``)."""
-        return self.status is InboxStatus.RECEIVED and self.next_attempt_at is not None
-
-
-_SUMMARY = [INBOX.c[f.name] for f in fields(InboxSummary)]
-
-
-def list_summaries(
-    conn: sa.Connection,
-    tenant: str,
-    status: InboxStatus | str | None = None,
-    limit: int = 50,
-    *,
-    connection_id: str | None = None,
-) -> list[InboxSummary]:
-    """``list_items`` without reading a body: what a listing shows, from the index."""
-    query = _newest(_SUMMARY, tenant, status, limit, connection_id)
-    found: list[InboxSummary] = []
-    for row in conn.execute(query).mappings():
-        values = dict(row)
-        for name in ("occurred_at", "received_at", "next_attempt_at"):
-            if values[name] is not None:
-                values[name] = _as_utc(values[name])
-        values["status"] = InboxStatus(values["status"])
-        found.append(InboxSummary(**values))
-    return found

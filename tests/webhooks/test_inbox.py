@@ -121,7 +121,9 @@ def test_summaries_list_what_items_list_without_bodies_from_the_listing_index(
         summaries = webhooks.list_summaries(conn, "acme", limit=3)
         assert webhooks.list_summaries(conn, "other-tenant") == []
         if engine.dialect.name == "sqlite":
-            query = webhooks._inbox._newest(webhooks._inbox._SUMMARY, "acme", None, 50, None)
+            query = webhooks._inbox_list._newest(
+                webhooks._inbox_list._SUMMARY, "acme", None, 50, None
+            )
             sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
             assert "ix_canonry_webhook_inbox_tenant_received" in plan
