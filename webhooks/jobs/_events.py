@@ -19,7 +19,14 @@ from canonical import CanonryError, Event, MappingError, PluginError, Source
 from webhooks._inbox import InboxItem
 from webhooks.jobs._context import ConnectionContext
 
-__all__ = ["Fetch", "build_event", "deleted_remote_ids", "fetch_record", "read_event"]
+__all__ = [
+    "Fetch",
+    "build_event",
+    "build_event_read",
+    "deleted_remote_ids",
+    "fetch_record",
+    "read_event",
+]
 
 Fetch = Callable[[InboxItem, str, str], "dict[str, Any] | None"]
 """Fetch the current vendor record ``(item, stream, remote id)`` (a retried DBOS step)."""
@@ -88,6 +95,13 @@ def _data(context: ConnectionContext, item: InboxItem, read: WebhookEvent, recor
 
 def build_event(context: ConnectionContext, item: InboxItem, fetch: Fetch) -> Event:
     """The item as a canonical event; ``fetch`` gets the current object when needed."""
+    return build_event_read(context, item, fetch)[0]
+
+
+def build_event_read(
+    context: ConnectionContext, item: InboxItem, fetch: Fetch
+) -> tuple[Event, WebhookEvent]:
+    """``build_event``, and the adapter's reading the event was built from."""
     read = read_event(context.adapter(item.tenant, item.connection_id), item)
     record = read.record
     if read.fetch and read.stream is not None:
@@ -105,10 +119,11 @@ def build_event(context: ConnectionContext, item: InboxItem, fetch: Fetch) -> Ev
         object_type=concerns,
         object_remote_id=item.object_id if concerns else None,
         data=data,
-    )
+    ), read
 
 
 def deleted_remote_ids(context: ConnectionContext, item: InboxItem) -> tuple[str, ...]:
     """The ids the event removed besides its own object (a merge's merged-away records),
-    read again from the stored body (no vendor call) when the outcome is recorded."""
+    read again from the stored body (no vendor call): for a round that carries the event
+    from an earlier one."""
     return read_event(context.adapter(item.tenant, item.connection_id), item).deleted_remote_ids

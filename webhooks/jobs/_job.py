@@ -28,7 +28,7 @@ from webhooks.handlers import Handler
 from webhooks.jobs._bulkhead import VendorBusy
 from webhooks.jobs._context import ConnectionContext
 from webhooks.jobs._database import JobInterrupted, is_transient, with_database
-from webhooks.jobs._events import build_event, deleted_remote_ids, fetch_record
+from webhooks.jobs._events import build_event_read, deleted_remote_ids, fetch_record
 from webhooks.jobs._gate import Loaded, Outcome, Retry, record_outcome, schedule_run
 from webhooks.jobs._log import READ_STEP, describe, log_attempt, log_outcome
 from webhooks.jobs._metrics import job_metrics
@@ -95,6 +95,8 @@ class Job:
     run_round: int
     replay: bool = False
     skip: Sequence[str] = ()
+    _deleted: tuple[str, ...] | None = None
+    """What this round's reading of the event removed besides its object (None: not read)."""
 
     @property
     def item(self) -> InboxItem:
@@ -144,7 +146,9 @@ class Job:
         context = connection_context(self.runtime)
         item = self.item
         try:
-            return build_event(context, item, self._fetch)
+            event, read = build_event_read(context, item, self._fetch)
+            self._deleted = read.deleted_remote_ids
+            return event
         except VendorBusy:
             progress.busy += 1  # not an attempt: the vendor was not even called
             wait = backoff(_BUSY_WAIT, 2.0, progress.busy, self.runtime.settings.max_retry_delay)
@@ -234,9 +238,11 @@ class Job:
 
     def _replica(self, event: Event) -> ReplicaWrite:
         """What the outcome writes to the record store (``registry._event_store``)."""
-        context = connection_context(self.runtime)
+        deleted = self._deleted
+        if deleted is None:  # the event came from an earlier round: read it again
+            deleted = deleted_remote_ids(connection_context(self.runtime), self.item)
         return ReplicaWrite(event, self._stream_of(event), stale=self.loaded.stale,
-                            deleted_remote_ids=deleted_remote_ids(context, self.item))  # fmt: skip
+                            deleted_remote_ids=deleted)  # fmt: skip
 
     def _stream_of(self, event: Event) -> str | None:
         """The adapter stream whose records are the event's object (None: none such)."""
